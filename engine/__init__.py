@@ -1,0 +1,1 @@
+"""Realign's domain: store, forecast, optimisation, quotas and metrics. No Streamlit here."""

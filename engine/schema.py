@@ -1,0 +1,116 @@
+"""The store's tables and their columns, in one place.
+
+Every other module (the store's DDL, the importer's checks, the sample data
+generator, the export) reads the column list from here, so a column is added or
+renamed once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table: its name in files and SQL, its type and its meaning."""
+
+    name: str
+    sql_type: str  # DuckDB type
+    kind: str  # "text", "number", "integer", "bool"
+    required: bool  # a value must be present in every row
+    label: str  # how an analyst calls it, used in error messages
+    description: str = ""
+
+
+ACCOUNTS: tuple[Column, ...] = (
+    Column("account_id", "VARCHAR", "text", True, "account ID", "Unique key of the account."),
+    Column("name", "VARCHAR", "text", True, "account name"),
+    Column("city", "VARCHAR", "text", False, "city"),
+    Column("state", "VARCHAR", "text", False, "state", "Two-letter US state code."),
+    Column("postal_code", "VARCHAR", "text", False, "ZIP code", "Five-digit US ZIP code."),
+    Column("lat", "DOUBLE", "number", False, "latitude", "Degrees, -90 to 90."),
+    Column("lon", "DOUBLE", "number", False, "longitude", "Degrees, -180 to 180."),
+    Column("industry", "VARCHAR", "text", True, "industry"),
+    Column(
+        "size_segment", "VARCHAR", "text", True, "size segment", "SMB, Mid-Market or Enterprise."
+    ),
+    Column("tav", "DOUBLE", "number", True, "total addressable value", "Yearly TAV in USD."),
+    Column(
+        "owner_rep_id",
+        "VARCHAR",
+        "text",
+        False,
+        "owner rep ID",
+        "Current owner; empty if unassigned.",
+    ),
+    Column("visits_per_year", "DOUBLE", "number", True, "visits per year"),
+    Column("minutes_per_visit", "DOUBLE", "number", True, "minutes per visit"),
+    Column(
+        "first_year", "INTEGER", "integer", False, "first year as customer", "Empty for prospects."
+    ),
+)
+
+REPS: tuple[Column, ...] = (
+    Column("rep_id", "VARCHAR", "text", True, "rep ID", "Unique key of the rep."),
+    Column("name", "VARCHAR", "text", True, "rep name"),
+    Column("home_city", "VARCHAR", "text", True, "home city"),
+    Column("home_state", "VARCHAR", "text", False, "home state"),
+    Column("home_lat", "DOUBLE", "number", True, "home latitude"),
+    Column("home_lon", "DOUBLE", "number", True, "home longitude"),
+    Column("seniority", "VARCHAR", "text", True, "seniority", "Junior, Mid or Senior."),
+    Column("capacity", "DOUBLE", "number", True, "capacity (FTE)", "1.0 is one full-time rep."),
+    Column("annual_cost", "DOUBLE", "number", True, "loaded annual cost", "USD per year."),
+)
+
+HISTORY: tuple[Column, ...] = (
+    Column("account_id", "VARCHAR", "text", True, "account ID"),
+    Column("year", "INTEGER", "integer", True, "year"),
+    Column("revenue", "DOUBLE", "number", True, "revenue", "USD booked that year."),
+    Column(
+        "active", "BOOLEAN", "bool", True, "active", "Whether the account was a customer that year."
+    ),
+)
+
+TABLES: dict[str, tuple[Column, ...]] = {
+    "reps": REPS,
+    "accounts": ACCOUNTS,
+    "account_history": HISTORY,
+}
+
+PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
+    "reps": ("rep_id",),
+    "accounts": ("account_id",),
+    "account_history": ("account_id", "year"),
+}
+
+# What people call each table in messages and on the Data page.
+TABLE_LABELS: dict[str, str] = {
+    "reps": "reps",
+    "accounts": "accounts",
+    "account_history": "account history",
+}
+
+SEGMENTS: tuple[str, ...] = ("SMB", "Mid-Market", "Enterprise")
+SENIORITY: tuple[str, ...] = ("Junior", "Mid", "Senior")
+
+
+def column_names(table: str) -> list[str]:
+    """Return the column names of a table, in schema order."""
+    return [c.name for c in TABLES[table]]
+
+
+def ddl() -> list[str]:
+    """Return the CREATE TABLE statements of the whole store, in dependency order."""
+    statements = []
+    for table, columns in TABLES.items():
+        cols = [f"{c.name} {c.sql_type}{' NOT NULL' if c.required else ''}" for c in columns]
+        cols.append(f"PRIMARY KEY ({', '.join(PRIMARY_KEYS[table])})")
+        statements.append(f"CREATE TABLE IF NOT EXISTS {table} (\n  " + ",\n  ".join(cols) + "\n)")
+    statements.append(
+        "CREATE TABLE IF NOT EXISTS dataset (\n"
+        "  data_version VARCHAR NOT NULL,\n"
+        "  source VARCHAR NOT NULL,\n"
+        "  loaded_at TIMESTAMP NOT NULL\n"
+        ")"
+    )
+    return statements

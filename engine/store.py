@@ -1,0 +1,213 @@
+"""The DuckDB store: one file holding accounts, their history and the reps.
+
+One `Store` owns one DuckDB connection. Each read or write takes its own cursor
+(`duckdb` cursors are independent connections to the same database), so the
+store can be shared by every browser session's thread. Writes run in a single
+transaction: a dataset is replaced whole or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from engine import schema
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB_PATH = REPO_ROOT / "data" / "realign.duckdb"
+SAMPLE_DIR = REPO_ROOT / "sample_data"
+ENV_VAR = "REALIGN_DB"
+
+
+def default_path() -> str:
+    """Return the store's path: `$REALIGN_DB` if set, else `data/realign.duckdb`."""
+    return os.environ.get(ENV_VAR) or str(DEFAULT_DB_PATH)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The three input tables, with the store's column names and dtypes."""
+
+    accounts: pd.DataFrame
+    reps: pd.DataFrame
+    history: pd.DataFrame
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """Return the tables keyed by their store table name."""
+        return {"reps": self.reps, "accounts": self.accounts, "account_history": self.history}
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """Which data the store holds: its version (a content hash), source and load time."""
+
+    data_version: str
+    source: str
+    loaded_at: datetime
+
+
+def conform(table: str, df: pd.DataFrame) -> pd.DataFrame:
+    """Return `df` with exactly the schema's columns of `table`, in order, with its dtypes.
+
+    Assumes the values are already valid (the importer checks them first).
+    """
+    out = pd.DataFrame(index=range(len(df)))
+    for col in schema.TABLES[table]:
+        values = df[col.name].reset_index(drop=True) if col.name in df else None
+        if values is None:
+            values = pd.Series([None] * len(df), dtype="object")
+        if col.kind == "number":
+            out[col.name] = pd.to_numeric(values).astype("float64")
+        elif col.kind == "integer":
+            out[col.name] = pd.to_numeric(values).astype("Int64")
+        elif col.kind == "bool":
+            out[col.name] = values.astype("bool")
+        else:
+            out[col.name] = values.astype("string")
+    return out
+
+
+def data_version(dataset: Dataset) -> str:
+    """Return a short content hash of a dataset: same rows, same version."""
+    digest = hashlib.sha256()
+    for table, df in dataset.frames().items():
+        key = list(schema.PRIMARY_KEYS[table])
+        ordered = conform(table, df).sort_values(key).reset_index(drop=True)
+        digest.update(table.encode())
+        digest.update(pd.util.hash_pandas_object(ordered, index=False).values.tobytes())
+    return digest.hexdigest()[:12]
+
+
+def read_csv_dir(directory: Path | str) -> Dataset:
+    """Read `reps.csv`, `accounts.csv` and `account_history.csv` from a trusted folder."""
+    directory = Path(directory)
+    frames = {}
+    for table in schema.TABLES:
+        text_cols = {c.name: "string" for c in schema.TABLES[table] if c.kind == "text"}
+        raw = pd.read_csv(
+            directory / f"{table}.csv", dtype=text_cols, keep_default_na=False, na_values=[""]
+        )
+        frames[table] = conform(table, raw)
+    return Dataset(
+        accounts=frames["accounts"], reps=frames["reps"], history=frames["account_history"]
+    )
+
+
+class Store:
+    """Accounts, history and reps in one DuckDB file, safe to share across threads."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._con = duckdb.connect(self.path)
+        self._lock = threading.Lock()
+        # Writers queue up instead of failing on DuckDB's write-write conflict.
+        self._write_lock = threading.Lock()
+        with self.cursor() as cur:
+            for statement in schema.ddl():
+                cur.execute(statement)
+
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Yield a cursor of its own for one unit of work, closed afterwards."""
+        with self._lock:  # creating cursors on one connection is not thread-safe
+            cur = self._con.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    def close(self) -> None:
+        """Close the underlying connection."""
+        self._con.close()
+
+    # -- reads ---------------------------------------------------------------
+
+    def is_empty(self) -> bool:
+        """Return True when no dataset has been loaded yet."""
+        with self.cursor() as cur:
+            return cur.execute("SELECT count(*) FROM dataset").fetchone()[0] == 0
+
+    def info(self) -> DatasetInfo | None:
+        """Return the version, source and load time of the data held, or None if empty."""
+        with self.cursor() as cur:
+            row = cur.execute("SELECT data_version, source, loaded_at FROM dataset").fetchone()
+        return DatasetInfo(*row) if row else None
+
+    def _read(self, table: str, order_by: str) -> pd.DataFrame:
+        cols = ", ".join(schema.column_names(table))
+        with self.cursor() as cur:
+            df = cur.execute(f"SELECT {cols} FROM {table} ORDER BY {order_by}").df()
+        return conform(table, df)
+
+    def accounts(self) -> pd.DataFrame:
+        """Return every account with its current owner, ordered by account ID."""
+        return self._read("accounts", "account_id")
+
+    def reps(self) -> pd.DataFrame:
+        """Return every rep, ordered by rep ID."""
+        return self._read("reps", "rep_id")
+
+    def history(self) -> pd.DataFrame:
+        """Return the yearly revenue and activity of every account."""
+        return self._read("account_history", "account_id, year")
+
+    def dataset(self) -> Dataset:
+        """Return the three tables as one `Dataset`."""
+        return Dataset(accounts=self.accounts(), reps=self.reps(), history=self.history())
+
+    def counts(self) -> dict[str, int]:
+        """Return the number of rows of each input table."""
+        with self.cursor() as cur:
+            return {
+                table: cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for table in schema.TABLES
+            }
+
+    # -- writes --------------------------------------------------------------
+
+    def replace_dataset(self, dataset: Dataset, source: str) -> str:
+        """Replace all accounts, reps and history in one transaction; return the data version.
+
+        If anything fails, the previous data stays exactly as it was.
+        """
+        version = data_version(dataset)
+        frames = {t: conform(t, df) for t, df in dataset.frames().items()}
+        with self._write_lock, self.cursor() as cur:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                for table in reversed(list(schema.TABLES)):
+                    cur.execute(f"DELETE FROM {table}")
+                for table, df in frames.items():
+                    cols = ", ".join(schema.column_names(table))
+                    cur.register("incoming", df)
+                    cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")
+                    cur.unregister("incoming")
+                cur.execute("DELETE FROM dataset")
+                cur.execute(
+                    "INSERT INTO dataset VALUES (?, ?, ?)",
+                    [version, source, datetime.now(UTC).replace(tzinfo=None)],
+                )
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+        return version
+
+
+def open_store(path: str | Path | None = None, seed_dir: Path | str | None = SAMPLE_DIR) -> Store:
+    """Open (creating if needed) the store; load the sample data into it if it is empty."""
+    store = Store(path or default_path())
+    if seed_dir is not None and store.is_empty():
+        store.replace_dataset(read_csv_dir(seed_dir), source="sample data")
+    return store

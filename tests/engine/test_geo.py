@@ -48,9 +48,7 @@ def _inside_or_on(hull: np.ndarray, p: np.ndarray) -> bool:
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.lists(
-        st.tuples(st.integers(-1000, 1000), st.integers(-1000, 1000)), min_size=3, max_size=40
-    )
+    st.lists(st.tuples(st.integers(-1000, 1000), st.integers(-1000, 1000)), min_size=3, max_size=40)
 )
 def test_hull_contains_every_point_and_uses_only_given_points(points):
     pts = np.array(points, dtype=float)

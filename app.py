@@ -1,0 +1,25 @@
+"""Realign: entry point. Sets the page up, routes to the pages, draws the shared sidebar."""
+
+import streamlit as st
+
+from ui.state import get_store
+
+st.set_page_config(page_title="Realign", page_icon="🗺️", layout="wide")
+
+pages = [
+    st.Page("pages/overview.py", title="Overview", icon=":material/map:", default=True),
+    st.Page("pages/data.py", title="Data", icon=":material/database:"),
+]
+navigation = st.navigation(pages)
+
+with st.sidebar:
+    st.markdown("### Realign")
+    st.caption("Territory and quota what-ifs on forecast potential.")
+    info = get_store().info()
+    if info:
+        st.caption(
+            f"Data: {info.source} · version `{info.data_version}` · "
+            f"loaded {info.loaded_at:%Y-%m-%d %H:%M} UTC"
+        )
+
+navigation.run()

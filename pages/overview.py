@@ -1,0 +1,112 @@
+"""Overview: today's territories on a map and the numbers that say how balanced they are."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from engine.metrics import MetricSettings, account_view, rep_loads, score_alignment
+from engine.store import Dataset
+from ui import charts, maps
+from ui import format as fmt
+from ui.state import load_dataset, use_basemap
+
+SETTINGS = MetricSettings()
+
+
+@st.cache_data(show_spinner="Scoring today's alignment…", max_entries=4)
+def _today(version: str, _dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
+    # Keyed on the data version: the dataset itself is not hashed.
+    view = account_view(_dataset)
+    return view, rep_loads(view, _dataset.reps, settings=SETTINGS)
+
+
+dataset, version = load_dataset()
+st.title("Today's territories")
+
+if dataset.accounts.empty or dataset.reps.empty:
+    st.info("No accounts or reps are loaded yet. Import them on the **Data** page.")
+    st.stop()
+
+view, loads = _today(version, dataset)
+kpis = score_alignment(view, dataset.reps, settings=SETTINGS)
+
+cols = st.columns(6)
+cols[0].metric("Reps", fmt.count(kpis.reps))
+cols[1].metric(
+    "Accounts",
+    fmt.count(kpis.accounts),
+    help=f"{fmt.count(kpis.customers)} customers, {fmt.count(kpis.accounts - kpis.customers)} prospects",
+)
+cols[2].metric("Revenue (last year)", fmt.money(kpis.revenue))
+cols[3].metric(
+    "Revenue spread",
+    fmt.ratio(kpis.revenue_max_min),
+    help=(
+        "Highest over lowest revenue per full-time rep. "
+        f"Coefficient of variation {fmt.pct(kpis.revenue_cv)}."
+    ),
+)
+cols[4].metric(
+    "Workload spread",
+    fmt.ratio(kpis.workload_max_min),
+    help=(
+        "Highest over lowest visit hours per full-time rep. "
+        f"Coefficient of variation {fmt.pct(kpis.workload_cv)}."
+    ),
+)
+cols[5].metric(
+    "Mean km to rep",
+    fmt.km(kpis.mean_km),
+    help=f"Revenue-weighted: {fmt.km(kpis.revenue_weighted_km)}.",
+)
+
+st.caption(
+    f"{fmt.count(kpis.reps_outside_revenue_band)} of {kpis.reps} reps are more than "
+    f"{fmt.pct(SETTINGS.band)} off their revenue target · "
+    f"{kpis.overloaded_reps} overloaded and {kpis.underloaded_reps} under-loaded on workload "
+    f"(capacity {fmt.count(SETTINGS.hours_per_fte)} h per FTE) · "
+    f"{fmt.count(kpis.far_accounts)} accounts ({fmt.money(kpis.far_revenue)} revenue) are more than "
+    f"{fmt.km(SETTINGS.far_km)} from their rep."
+)
+
+st.pydeck_chart(
+    maps.territory_map(view, dataset.reps, outline_max_km=SETTINGS.far_km, basemap=use_basemap()),
+    height=560,
+    key="overview_map",
+)
+st.caption(
+    "Dots are accounts coloured by owner (size = revenue); ringed dots are rep home bases; "
+    f"shaded outlines enclose each rep's accounts within {fmt.km(SETTINGS.far_km)} of home."
+)
+
+st.subheader("Load per rep against the target band")
+st.altair_chart(charts.load_vs_band(loads, SETTINGS.band), width="stretch")
+
+table = pd.DataFrame(
+    {
+        "Rep": loads["name"],
+        "Home": loads["home_city"],
+        "FTE": loads["capacity"],
+        "Accounts": loads["accounts"],
+        "Revenue": loads["revenue"],
+        "Revenue vs target": loads["revenue_index"] * 100,
+        "Workload (h)": loads["workload_hours"],
+        "Utilisation": loads["utilisation"] * 100,
+        "Mean km": loads["mean_km"],
+        "Far accounts": loads["far_accounts"],
+    }
+)
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "FTE": st.column_config.NumberColumn(format="%.1f"),
+        "Revenue": st.column_config.NumberColumn(format="dollar"),
+        "Revenue vs target": st.column_config.NumberColumn(format="%.0f%%"),
+        "Workload (h)": st.column_config.NumberColumn(format="localized"),
+        "Utilisation": st.column_config.NumberColumn(format="%.0f%%"),
+        "Mean km": st.column_config.NumberColumn(format="%.0f km"),
+    },
+)

@@ -1,0 +1,84 @@
+"""Map and chart builders return drawable objects with the right layers and data."""
+
+from __future__ import annotations
+
+import json
+
+from tiny_data import make_dataset
+
+from engine.metrics import account_view, rep_loads
+from ui import charts, maps
+from ui import format as fmt
+
+
+def test_rep_colors_are_distinct_for_a_large_team():
+    ids = [f"R{i:02d}" for i in range(60)]
+    colors = maps.rep_colors(ids)
+    assert len(set(colors.values())) == 60
+
+
+def test_territory_map_has_accounts_outlines_and_homes():
+    dataset = make_dataset()
+    view = account_view(dataset)
+    deck = maps.territory_map(view, dataset.reps, outline_max_km=None)
+    spec = json.loads(deck.to_json())
+    ids = [layer["id"] for layer in spec["layers"]]
+    assert ids == ["territories", "accounts", "rep_homes"]
+    accounts_layer = next(la for la in spec["layers"] if la["id"] == "accounts")
+    assert len(accounts_layer["data"]) == 4
+    tooltips = " ".join(d["tooltip"] for d in accounts_layer["data"])
+    assert (
+        "Acme" in tooltips and "Owner: Dana Reyes" in tooltips and "Owner: Unassigned" in tooltips
+    )
+
+
+def test_outlines_leave_out_far_accounts():
+    dataset = make_dataset()
+    view = account_view(dataset)
+    view.loc[view["account_id"] == "A3", "owner_rep_id"] = "R1"  # 850 km from R1's home
+    view = view.assign(distance_km=[0.0, 111.0, 850.0, float("nan")], lat=[40.0, 41.0, 40.0, 40.0])
+    view.loc[0, "lon"] = -101.0
+    near = maps.territory_outlines(view, max_km=200.0)
+    wide = maps.territory_outlines(view, max_km=None)
+    near_lons = [p[0] for p in near.iloc[0]["polygon"]] if len(near) else []
+    wide_lons = [p[0] for p in wide.iloc[0]["polygon"]]
+    assert -90.0 in wide_lons and -90.0 not in near_lons
+
+
+def test_load_chart_has_band_and_both_measures():
+    dataset = make_dataset()
+    loads = rep_loads(account_view(dataset), dataset.reps)
+    spec = charts.load_vs_band(loads, band=0.1).to_dict()
+    layer_data = json.dumps(spec)
+    assert '"low": 0.9' in layer_data and '"high": 1.1' in layer_data
+    assert "Revenue" in layer_data and "Workload" in layer_data
+
+
+def test_formatting_for_people():
+    assert fmt.money(1_234_567) == "$1.2M"
+    assert fmt.money(85_000) == "$85k"
+    assert fmt.money(950) == "$950"
+    assert fmt.money(-2_500_000) == "-$2.5M"
+    assert fmt.money(1234.4, precise=True) == "$1,234"
+    assert fmt.pct(0.1234) == "12 %"
+    assert fmt.km(1234.6) == "1,235 km"
+    assert fmt.ratio(float("inf")) == "∞"
+    assert fmt.ratio(2.345) == "2.3×"
+
+
+def test_basemap_can_be_left_out_for_offline_use():
+    dataset = make_dataset()
+    view = account_view(dataset)
+    online = json.loads(maps.territory_map(view, dataset.reps, basemap=True).to_json())
+    offline = json.loads(maps.territory_map(view, dataset.reps, basemap=False).to_json())
+    assert "cartocdn" in online["mapStyle"] or online.get("mapProvider") == "carto"
+    assert offline["mapStyle"] == "__MAP_STYLE__" and "mapProvider" not in offline
+
+
+def test_basemap_setting_from_the_environment(monkeypatch):
+    from ui.state import use_basemap
+
+    monkeypatch.setenv("REALIGN_BASEMAP", "none")
+    assert use_basemap() is False
+    monkeypatch.setenv("REALIGN_BASEMAP", "carto")
+    assert use_basemap() is True

@@ -1,0 +1,1 @@
+"""Streamlit-side helpers and pure chart/map builders shared by the pages."""

@@ -1,0 +1,169 @@
+"""Pure pydeck builders: territories on a map, from DataFrames, no Streamlit."""
+
+from __future__ import annotations
+
+import colorsys
+
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+
+from engine.geo import convex_hull
+from ui import format as fmt
+
+# Tableau-like qualitative colours first (they read best), then evenly spaced hues.
+_BASE_PALETTE = [
+    (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+    (140, 86, 75), (227, 119, 194), (0, 128, 128), (188, 189, 34), (23, 190, 207),
+    (174, 199, 232), (255, 187, 120), (152, 223, 138), (255, 152, 150), (197, 176, 213),
+    (196, 156, 148), (247, 182, 210), (219, 219, 141), (158, 218, 229), (57, 59, 121),
+]  # fmt: skip
+UNASSIGNED_COLOR = (90, 90, 90)
+
+
+def rep_colors(rep_ids: list[str]) -> dict[str, tuple[int, int, int]]:
+    """Return a stable, distinct RGB colour per rep, in the order given."""
+    colors = {}
+    for i, rep_id in enumerate(rep_ids):
+        if i < len(_BASE_PALETTE):
+            colors[rep_id] = _BASE_PALETTE[i]
+        else:
+            h = (i * 0.618033988749895) % 1.0
+            r, g, b = colorsys.hsv_to_rgb(h, 0.65, 0.85)
+            colors[rep_id] = (int(r * 255), int(g * 255), int(b * 255))
+    return colors
+
+
+def _rgba(color: tuple[int, int, int], alpha: int) -> list[int]:
+    return [*color, alpha]
+
+
+def territory_outlines(
+    accounts: pd.DataFrame, owner_col: str = "owner_rep_id", max_km: float | None = None
+) -> pd.DataFrame:
+    """Return one convex-hull polygon per rep over the accounts it owns.
+
+    With `max_km`, accounts farther than that from the rep's home (column
+    `distance_km`) are left out of the outline, so one stray account does not
+    stretch a territory across the country; they still show as points.
+    """
+    placed = accounts[
+        accounts[owner_col].notna() & accounts["lat"].notna() & accounts["lon"].notna()
+    ]
+    if max_km is not None and "distance_km" in placed:
+        placed = placed[placed["distance_km"] <= max_km]
+    rows = []
+    for rep_id, group in placed.groupby(owner_col, sort=True):
+        hull = convex_hull(group[["lon", "lat"]].to_numpy())
+        if len(hull) >= 3:
+            rows.append({"rep_id": rep_id, "polygon": hull.tolist()})
+    return pd.DataFrame(rows, columns=["rep_id", "polygon"])
+
+
+def initial_view(lat: pd.Series, lon: pd.Series, width_px: int = 900) -> pdk.ViewState:
+    """Return a view framing the points (the lower 48 states when there are none).
+
+    At web-mercator zoom z the world is 512·2^z pixels wide (deck.gl tiles), so a map `width_px`
+    wide shows 360·width_px / (512·2^z) degrees of longitude; latitude is
+    stretched by mercator, roughly ×1.3 at US latitudes.
+    """
+    lat, lon = lat.dropna(), lon.dropna()
+    if lat.empty:
+        return pdk.ViewState(latitude=39.0, longitude=-96.0, zoom=3.6)
+    span = max(float(lon.max() - lon.min()), 1.3 * float(lat.max() - lat.min()) * 1.6, 0.05)
+    zoom = float(np.clip(np.log2(360.0 * width_px / (512.0 * span * 1.1)), 2.0, 12.0))
+    return pdk.ViewState(
+        latitude=float((lat.max() + lat.min()) / 2),
+        longitude=float((lon.max() + lon.min()) / 2),
+        zoom=zoom,
+    )
+
+
+def territory_map(
+    accounts: pd.DataFrame,
+    reps: pd.DataFrame,
+    owner_col: str = "owner_rep_id",
+    outline_max_km: float | None = 250.0,
+    colors: dict[str, tuple[int, int, int]] | None = None,
+    basemap: bool = True,
+) -> pdk.Deck:
+    """Return a map of accounts coloured by owner, rep home bases and territory outlines.
+
+    `accounts` is an `engine.metrics.account_view` (needs lat, lon, name,
+    revenue, owner and distance_km); `reps` needs rep_id, name, home_lat,
+    home_lon, home_city. Tooltips name the account, its revenue and its owner.
+    With `basemap=False` no street map is requested: the layers draw on a blank
+    canvas, which is what an offline machine can show anyway, without waiting
+    for the tile server to time out.
+    """
+    colors = colors or rep_colors(list(reps["rep_id"]))
+    rep_names = reps.set_index("rep_id")["name"]
+    pts = accounts[accounts["lat"].notna() & accounts["lon"].notna()].copy()
+    owner = pts[owner_col]
+    pts["color"] = [_rgba(colors.get(o, UNASSIGNED_COLOR), 200) for o in owner.fillna("")]
+    pts["owner_name"] = owner.map(rep_names).fillna("Unassigned")
+    pts["revenue_label"] = [fmt.money(v) for v in pts["revenue"]]
+    pts["tooltip"] = (
+        "<b>" + pts["name"].astype(str) + "</b><br/>"
+        + pts["city"].fillna("").astype(str) + ", " + pts["state"].fillna("").astype(str) + "<br/>"
+        + "Revenue: " + pts["revenue_label"] + "<br/>"
+        + "Owner: " + pts["owner_name"]
+    )  # fmt: skip
+    pts["radius"] = 2500 + 60 * np.sqrt(pts["revenue"].clip(lower=0))
+    pts = pts[["lon", "lat", "color", "radius", "tooltip"]]
+
+    outlines = territory_outlines(accounts, owner_col, outline_max_km)
+    outlines["fill"] = [_rgba(colors.get(r, UNASSIGNED_COLOR), 60) for r in outlines["rep_id"]]
+    outlines["line"] = [_rgba(colors.get(r, UNASSIGNED_COLOR), 220) for r in outlines["rep_id"]]
+    outlines["tooltip"] = "Territory of " + outlines["rep_id"].map(rep_names).fillna("")
+
+    homes = reps[["rep_id", "name", "home_city", "home_lat", "home_lon"]].copy()
+    homes["color"] = [_rgba(colors.get(r, UNASSIGNED_COLOR), 255) for r in homes["rep_id"]]
+    homes["tooltip"] = "<b>" + homes["name"] + "</b><br/>Home base: " + homes["home_city"]
+
+    layers = [
+        pdk.Layer(
+            "PolygonLayer",
+            outlines,
+            id="territories",
+            get_polygon="polygon",
+            get_fill_color="fill",
+            get_line_color="line",
+            line_width_min_pixels=1.5,
+            stroked=True,
+            filled=True,
+            pickable=True,
+        ),
+        pdk.Layer(
+            "ScatterplotLayer",
+            pts,
+            id="accounts",
+            get_position=["lon", "lat"],
+            get_fill_color="color",
+            get_radius="radius",
+            radius_min_pixels=2,
+            radius_max_pixels=12,
+            pickable=True,
+        ),
+        pdk.Layer(
+            "ScatterplotLayer",
+            homes,
+            id="rep_homes",
+            get_position=["home_lon", "home_lat"],
+            get_fill_color="color",
+            get_line_color=[20, 20, 20, 255],
+            get_radius=9000,
+            radius_min_pixels=7,
+            radius_max_pixels=16,
+            line_width_min_pixels=2.5,
+            stroked=True,
+            pickable=True,
+        ),
+    ]
+    return pdk.Deck(
+        layers=layers,
+        initial_view_state=initial_view(accounts["lat"], accounts["lon"]),
+        # The sentinel style with no provider tells Streamlit to draw no basemap.
+        **({"map_provider": "carto", "map_style": "light"} if basemap else {"map_provider": None}),
+        tooltip={"html": "{tooltip}", "style": {"fontSize": "12px"}},
+    )

@@ -1,0 +1,77 @@
+"""Cached access to the store for every page: one connection per process."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+
+import streamlit as st
+
+from engine.store import Dataset, Store, default_path, open_store
+
+
+@st.cache_resource(show_spinner="Opening the Realign store…")
+def _store_at(path: str) -> Store:
+    return open_store(path)
+
+
+def get_store() -> Store:
+    """Return the shared store at `$REALIGN_DB` (created from the sample data if new)."""
+    return _store_at(default_path())
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _dataset(path: str, version: str) -> Dataset:
+    # `version` is part of the cache key: an import changes it, so pages re-read.
+    return _store_at(path).dataset()
+
+
+def load_dataset() -> tuple[Dataset, str]:
+    """Return the store's accounts, reps and history, and the data version they carry."""
+    store = get_store()
+    info = store.info()
+    version = info.data_version if info else "empty"
+    return _dataset(default_path(), version), version
+
+
+def clear_data_cache() -> None:
+    """Forget cached tables after the store changed (e.g. after an import)."""
+    _dataset.clear()
+
+
+BASEMAP_HOST = "basemaps.cartocdn.com"
+
+
+@st.cache_resource(show_spinner=False)
+def _basemap_reachable() -> bool:
+    # A name lookup that hangs must not hold up the first page: give it one second.
+    found: list[bool] = []
+
+    def lookup() -> None:
+        try:
+            socket.getaddrinfo(BASEMAP_HOST, 443)
+            found.append(True)
+        except OSError:
+            found.append(False)
+
+    worker = threading.Thread(target=lookup, daemon=True)
+    worker.start()
+    worker.join(timeout=1.0)
+    return bool(found and found[0])
+
+
+def use_basemap() -> bool:
+    """Return whether maps should draw the street basemap.
+
+    `$REALIGN_BASEMAP` decides: `carto` always, `none` never, `auto` (the
+    default) only when the basemap server's name resolves from here, so an
+    offline or air-gapped machine shows its maps at once instead of after the
+    tile requests time out.
+    """
+    choice = os.environ.get("REALIGN_BASEMAP", "auto").strip().lower()
+    if choice in ("none", "off", "0", "false"):
+        return False
+    if choice == "carto":
+        return True
+    return _basemap_reachable()

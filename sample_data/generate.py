@@ -25,6 +25,7 @@ if str(HERE.parent) not in sys.path:  # run as a script, the repo root is not im
 
 from engine import schema  # noqa: E402
 from engine.geo import haversine_km  # noqa: E402
+from engine.store import conform  # noqa: E402
 
 SEED = 20_260_101
 YEARS: tuple[int, ...] = tuple(range(2021, 2027))  # six years; the last one is "this year"
@@ -870,22 +871,6 @@ def plant_duplicates(
 # ================================================================================
 
 
-def typed(table: str, df: pd.DataFrame) -> pd.DataFrame:
-    """Return `df` with the schema's columns of `table`, in order and with the store's dtypes."""
-    out = pd.DataFrame(index=range(len(df)))
-    for col in schema.TABLES[table]:
-        values = df[col.name].reset_index(drop=True)
-        if col.kind == "number":
-            out[col.name] = values.astype("float64")
-        elif col.kind == "integer":
-            out[col.name] = values.astype("Int64")
-        elif col.kind == "bool":
-            out[col.name] = values.astype("bool")
-        else:
-            out[col.name] = values.astype("string")
-    return out
-
-
 def generate(
     seed: int = SEED, n_accounts: int = 5000, n_reps: int = 30, years: Sequence[int] = YEARS
 ) -> dict[str, pd.DataFrame]:
@@ -919,9 +904,9 @@ def generate(
 
     history = history.sort_values(["account_id", "year"], kind="stable")
     return {
-        "accounts": typed("accounts", accounts),
-        "reps": typed("reps", reps.round({c: d for c, d in DECIMALS.items() if c in reps})),
-        "account_history": typed("account_history", history),
+        "accounts": conform("accounts", accounts),
+        "reps": conform("reps", reps.round({c: d for c, d in DECIMALS.items() if c in reps})),
+        "account_history": conform("account_history", history),
     }
 
 

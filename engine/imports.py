@@ -108,6 +108,8 @@ SHEET_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 # fmt: off
+# Names this alike (difflib ratio, spaces removed) in one place are one company typed twice.
+NAME_SIMILARITY = 0.9
 LEGAL_WORDS: tuple[str, ...] = (
     "the", "inc", "incorporated", "corp", "corporation", "llc", "ltd", "limited",
     "co", "company", "plc", "lp", "llp", "pllc", "pc",
@@ -1047,11 +1049,13 @@ def normalise_name(names: pd.Series) -> pd.Series:
 def quality_report(dataset: Dataset) -> QualityReport:
     """Return the accounts without a location and the duplicate-looking accounts.
 
-    Two accounts look like duplicates when their normalised names are equal and
-    they share a ZIP code or a city and state. Only pairs with different owners
-    are listed (an unassigned account counts as a different owner than a rep):
-    those are the ones two reps would both call on. Grouped, not pairwise: only
-    accounts whose (name, place) occurs more than once are joined.
+    Two accounts look like duplicates when they share a ZIP code or a city and
+    state and their normalised names, spaces removed, are equal ("North Wind" =
+    "Northwind") or differ by about a typo (similarity ≥ `NAME_SIMILARITY`).
+    Only pairs with different owners are listed (an unassigned account counts as
+    a different owner than a rep): those are the ones two reps would both call
+    on. Blocked, not pairwise over all accounts: only accounts in the same place
+    whose names start alike are compared.
     """
     acc = conform("accounts", dataset.accounts)
     names = _owner_names(dataset)
@@ -1062,8 +1066,9 @@ def quality_report(dataset: Dataset) -> QualityReport:
         ["account_id", "name", "city", "state", "postal_code", "owner_rep_id", "owner_name"],
     ].reset_index(drop=True)
 
-    acc["norm"] = normalise_name(acc["name"])
+    acc["norm"] = normalise_name(acc["name"]).str.replace(" ", "", regex=False)
     acc = acc[acc["norm"] != ""]
+    acc["block"] = acc["norm"].str[:3]
     city = acc["city"].fillna("").str.strip().str.lower()
     state = acc["state"].fillna("").str.strip().str.upper()
     zips = acc["postal_code"].fillna("").str.strip()
@@ -1071,17 +1076,22 @@ def quality_report(dataset: Dataset) -> QualityReport:
         "ZIP": zips.where(zips != ""),
         "city": (city + "|" + state).where((city != "") & (state != "")),
     }
-    keep = ["account_id", "name", "owner_rep_id", "owner_name", "norm", "place"]
+    keep = ["account_id", "name", "owner_rep_id", "owner_name", "norm", "block", "place"]
     found = []
     for kind, place in places.items():
         g = acc.assign(place=place).dropna(subset=["place"])
-        g = g.loc[g.duplicated(["norm", "place"], keep=False), keep]
+        g = g.loc[g.duplicated(["block", "place"], keep=False), keep]
         if g.empty:
             continue
-        pairs = g.merge(g, on=["norm", "place"], suffixes=("_a", "_b"))
+        pairs = g.merge(g, on=["block", "place"], suffixes=("_a", "_b"))
         pairs = pairs[pairs["account_id_a"] < pairs["account_id_b"]]
         differ = pairs["owner_rep_id_a"].fillna("") != pairs["owner_rep_id_b"].fillna("")
         pairs = pairs[differ.to_numpy(dtype=bool)]
+        alike = [
+            a == b or difflib.SequenceMatcher(None, a, b).ratio() >= NAME_SIMILARITY
+            for a, b in zip(pairs["norm_a"], pairs["norm_b"], strict=True)
+        ]
+        pairs = pairs[np.asarray(alike, dtype=bool)]
         if kind == "ZIP":
             matched = "ZIP " + pairs["place"]
         else:

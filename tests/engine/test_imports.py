@@ -587,6 +587,26 @@ def test_quality_finds_duplicates_owned_by_different_reps_only():
     assert pairs.loc[0, "matched_on"] == "ZIP 67501"
 
 
+def test_quality_catches_run_together_words_and_typos_but_not_other_companies():
+    tiny = make_dataset()
+    base = tiny.accounts.iloc[[0, 0, 0, 0]].copy()  # all in A1's ZIP 67501
+    base["account_id"] = ["A5", "A6", "A7", "A8"]
+    base["name"] = [
+        "Northwind Logistics Inc",
+        "North Wind Logistics",
+        "Yellowstone Valley Works",
+        "Yellowstoe Valley Works LLC",
+    ]
+    base["owner_rep_id"] = ["R1", "R2", "R1", "R2"]
+    other = base.iloc[[0]].assign(account_id="A9", name="Northgate Pharmacy", owner_rep_id="R2")
+    accounts = pd.concat([tiny.accounts, base, other], ignore_index=True)
+    report = quality_report(Dataset(accounts, tiny.reps, tiny.history))
+    pairs = set(
+        zip(report.duplicates["account_id_a"], report.duplicates["account_id_b"], strict=True)
+    )
+    assert pairs == {("A5", "A6"), ("A7", "A8")}
+
+
 def test_quality_matches_on_city_and_state_without_zip():
     tiny = make_dataset()
     accounts = tiny.accounts.copy()

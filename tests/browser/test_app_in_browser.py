@@ -13,7 +13,6 @@ install it (.ci/run does).
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -80,8 +79,6 @@ def test_page_renders_without_errors(server, browser, path):
         canvas.wait_for(state="visible", timeout=60_000)
         box = canvas.bounding_box()
         assert box and box["width"] > 300 and box["height"] > 300, "the map canvas is not drawn"
-        usable_s = time.monotonic() - server.started
-        print(f"\nOverview usable {usable_s:.1f} s after the server process started")
     page.wait_for_timeout(1500)  # let deck.gl and vega finish drawing before the screenshot
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{path or 'overview'}.png"), full_page=True)

@@ -82,3 +82,15 @@ def test_basemap_setting_from_the_environment(monkeypatch):
     assert use_basemap() is False
     monkeypatch.setenv("REALIGN_BASEMAP", "carto")
     assert use_basemap() is True
+
+
+def test_initial_view_frames_the_accounts():
+    import pandas as pd
+
+    us = maps.initial_view(pd.Series([25.5, 48.9]), pd.Series([-123.4, -70.3]))
+    # 53° of longitude across 900 px: 512·2^z/360 px per degree gives z ≈ 3.4.
+    assert 3.0 < us.zoom < 3.8 and -100 < us.longitude < -93
+    city = maps.initial_view(pd.Series([41.8, 42.0]), pd.Series([-87.8, -87.6]))
+    assert city.zoom > 8
+    empty = maps.initial_view(pd.Series([], dtype=float), pd.Series([], dtype=float))
+    assert 3 < empty.zoom < 4

@@ -193,7 +193,8 @@ def _import_section(info: DatasetInfo | None, dataset: Dataset) -> None:
     _show_report(report)
     if st.button("Import", type="primary", disabled=not report.ok, key="data_import"):
         try:
-            version = apply_import(get_store(), report)
+            with st.spinner("Importing in one transaction…"):
+                version = apply_import(get_store(), report)
         except StaleImportError as exc:
             st.error(str(exc))
             return

@@ -113,4 +113,48 @@ def ddl() -> list[str]:
         "  loaded_at TIMESTAMP NOT NULL\n"
         ")"
     )
+    statements.extend(SCENARIO_DDL)
     return statements
+
+
+# A scenario run: its spec (canonical JSON) and the data version it ran on are
+# its identity; the rest is what it produced. Rows of one run are written in one
+# transaction, so a scenario is either whole or absent.
+SCENARIO_DDL: tuple[str, ...] = (
+    "CREATE TABLE IF NOT EXISTS scenarios (\n"
+    "  scenario_id VARCHAR PRIMARY KEY,\n"
+    "  name VARCHAR NOT NULL,\n"
+    "  spec_json VARCHAR NOT NULL,\n"
+    "  data_version VARCHAR NOT NULL,\n"
+    "  created_at TIMESTAMP NOT NULL,\n"
+    "  status VARCHAR NOT NULL,\n"
+    "  summary_json VARCHAR NOT NULL\n"
+    ")",
+    "CREATE TABLE IF NOT EXISTS scenario_assignments (\n"
+    "  scenario_id VARCHAR NOT NULL,\n"
+    "  account_id VARCHAR NOT NULL,\n"
+    "  rep_id VARCHAR,\n"
+    "  moved BOOLEAN NOT NULL,\n"
+    "  reason VARCHAR,\n"
+    "  PRIMARY KEY (scenario_id, account_id)\n"
+    ")",
+    "CREATE TABLE IF NOT EXISTS scenario_reps (\n"
+    "  scenario_id VARCHAR NOT NULL,\n"
+    "  rep_id VARCHAR NOT NULL,\n"
+    "  measure VARCHAR NOT NULL,\n"
+    "  value DOUBLE,\n"
+    "  PRIMARY KEY (scenario_id, rep_id, measure)\n"
+    ")",
+    "CREATE TABLE IF NOT EXISTS scenario_metrics (\n"
+    "  scenario_id VARCHAR NOT NULL,\n"
+    "  metric VARCHAR NOT NULL,\n"
+    "  value DOUBLE,\n"
+    "  PRIMARY KEY (scenario_id, metric)\n"
+    ")",
+)
+SCENARIO_TABLES: tuple[str, ...] = (
+    "scenarios",
+    "scenario_assignments",
+    "scenario_reps",
+    "scenario_metrics",
+)

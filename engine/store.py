@@ -9,6 +9,7 @@ transaction: a dataset is replaced whole or not at all.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import threading
 from collections.abc import Iterator
@@ -53,6 +54,22 @@ class DatasetInfo:
     data_version: str
     source: str
     loaded_at: datetime
+
+
+@dataclass(frozen=True)
+class ScenarioRecord:
+    """A saved scenario run: identity (spec + data version) and everything it produced."""
+
+    scenario_id: str
+    name: str
+    spec_json: str
+    data_version: str
+    created_at: datetime
+    status: str
+    summary: dict  # JSON-serialisable facts of the run (solver status, gap, violations, ...)
+    assignments: pd.DataFrame  # account_id, rep_id, moved, reason
+    rep_measures: pd.DataFrame  # rep_id, measure, value (long form)
+    metrics: dict[str, float]  # the scenario's KPIs by name
 
 
 def conform(table: str, df: pd.DataFrame) -> pd.DataFrame:
@@ -102,8 +119,12 @@ def read_csv_dir(directory: Path | str) -> Dataset:
     )
 
 
+_ASSIGNMENT_COLUMNS = ["account_id", "rep_id", "moved", "reason"]
+_REP_MEASURE_COLUMNS = ["rep_id", "measure", "value"]
+
+
 class Store:
-    """Accounts, history and reps in one DuckDB file, safe to share across threads."""
+    """Accounts, history, reps and saved scenarios in one DuckDB file, safe across threads."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
@@ -126,6 +147,18 @@ class Store:
             yield cur
         finally:
             cur.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Yield a cursor inside one write transaction: committed whole, or rolled back."""
+        with self._write_lock, self.cursor() as cur:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
 
     def close(self) -> None:
         """Close the underlying connection."""
@@ -183,26 +216,119 @@ class Store:
         """
         version = data_version(dataset)
         frames = {t: conform(t, df) for t, df in dataset.frames().items()}
-        with self._write_lock, self.cursor() as cur:
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                for table in reversed(list(schema.TABLES)):
-                    cur.execute(f"DELETE FROM {table}")
-                for table, df in frames.items():
-                    cols = ", ".join(schema.column_names(table))
-                    cur.register("incoming", df)
-                    cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")
-                    cur.unregister("incoming")
-                cur.execute("DELETE FROM dataset")
-                cur.execute(
-                    "INSERT INTO dataset VALUES (?, ?, ?)",
-                    [version, source, datetime.now(UTC).replace(tzinfo=None)],
-                )
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
+        with self._transaction() as cur:
+            for table in reversed(list(schema.TABLES)):
+                cur.execute(f"DELETE FROM {table}")
+            for table, df in frames.items():
+                cols = ", ".join(schema.column_names(table))
+                cur.register("incoming", df)
+                cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")
+                cur.unregister("incoming")
+            cur.execute("DELETE FROM dataset")
+            cur.execute(
+                "INSERT INTO dataset VALUES (?, ?, ?)",
+                [version, source, datetime.now(UTC).replace(tzinfo=None)],
+            )
         return version
+
+    # -- scenarios ------------------------------------------------------------
+
+    def save_scenario(self, record: ScenarioRecord) -> None:
+        """Write a scenario run whole, replacing a run with the same id; nothing on failure."""
+        assignments = record.assignments[_ASSIGNMENT_COLUMNS].astype(
+            {"account_id": "string", "rep_id": "string", "moved": "bool", "reason": "string"}
+        )
+        reps = record.rep_measures[_REP_MEASURE_COLUMNS].astype(
+            {"rep_id": "string", "measure": "string", "value": "float64"}
+        )
+        metrics = pd.DataFrame(
+            {"metric": list(record.metrics), "value": [float(v) for v in record.metrics.values()]}
+        )
+        with self._transaction() as cur:
+            for table in reversed(schema.SCENARIO_TABLES):
+                cur.execute(f"DELETE FROM {table} WHERE scenario_id = ?", [record.scenario_id])
+            cur.execute(
+                "INSERT INTO scenarios VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    record.scenario_id,
+                    record.name,
+                    record.spec_json,
+                    record.data_version,
+                    record.created_at,
+                    record.status,
+                    json.dumps(record.summary, sort_keys=True),
+                ],
+            )
+            for table, df in (
+                ("scenario_assignments", assignments),
+                ("scenario_reps", reps),
+                ("scenario_metrics", metrics),
+            ):
+                cols = ", ".join(df.columns)
+                cur.register("incoming", df)
+                cur.execute(
+                    f"INSERT INTO {table} (scenario_id, {cols}) SELECT ?, {cols} FROM incoming",
+                    [record.scenario_id],
+                )
+                cur.unregister("incoming")
+
+    def scenario(self, scenario_id: str) -> ScenarioRecord | None:
+        """Return a saved scenario run, or None if there is no run with that id."""
+        with self.cursor() as cur:
+            row = cur.execute(
+                "SELECT scenario_id, name, spec_json, data_version, created_at, status, "
+                "summary_json FROM scenarios WHERE scenario_id = ?",
+                [scenario_id],
+            ).fetchone()
+            if row is None:
+                return None
+            assignments = cur.execute(
+                "SELECT account_id, rep_id, moved, reason FROM scenario_assignments "
+                "WHERE scenario_id = ? ORDER BY account_id",
+                [scenario_id],
+            ).df()
+            reps = cur.execute(
+                "SELECT rep_id, measure, value FROM scenario_reps "
+                "WHERE scenario_id = ? ORDER BY rep_id, measure",
+                [scenario_id],
+            ).df()
+            metrics = cur.execute(
+                "SELECT metric, value FROM scenario_metrics WHERE scenario_id = ? ORDER BY metric",
+                [scenario_id],
+            ).fetchall()
+        return ScenarioRecord(
+            scenario_id=row[0],
+            name=row[1],
+            spec_json=row[2],
+            data_version=row[3],
+            created_at=row[4],
+            status=row[5],
+            summary=json.loads(row[6]),
+            assignments=assignments.astype({"account_id": "string", "rep_id": "string"}),
+            rep_measures=reps.astype({"rep_id": "string", "measure": "string"}),
+            metrics={name: value for name, value in metrics},
+        )
+
+    def scenarios(self) -> pd.DataFrame:
+        """Return every saved scenario (id, name, data version, created, status), newest first."""
+        with self.cursor() as cur:
+            return cur.execute(
+                "SELECT scenario_id, name, data_version, created_at, status FROM scenarios "
+                "ORDER BY created_at DESC, scenario_id"
+            ).df()
+
+    def delete_scenario(self, scenario_id: str) -> bool:
+        """Delete a saved scenario run and all its rows; return whether it existed."""
+        with self._transaction() as cur:
+            existed = (
+                cur.execute(
+                    "SELECT count(*) FROM scenarios WHERE scenario_id = ?", [scenario_id]
+                ).fetchone()[0]
+                > 0
+            )
+            for table in reversed(schema.SCENARIO_TABLES):
+                cur.execute(f"DELETE FROM {table} WHERE scenario_id = ?", [scenario_id])
+        return existed
 
 
 def open_store(path: str | Path | None = None, seed_dir: Path | str | None = SAMPLE_DIR) -> Store:

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
 import pandas as pd
 import pytest
 from tiny_data import make_dataset
 
 from engine import schema
-from engine.store import Dataset, Store, data_version, default_path, open_store
+from engine.store import (
+    Dataset,
+    ScenarioRecord,
+    Store,
+    data_version,
+    default_path,
+    open_store,
+)
 
 
 def write_csv_dir(dataset: Dataset, directory) -> None:
@@ -110,3 +118,76 @@ def test_many_threads_read_and_write_safely(tmp_path):
     assert not errors, errors
     assert store.counts() == {"reps": 2, "accounts": 4, "account_history": 6}
     assert store.info().data_version in versions
+
+
+def make_record(scenario_id: str = "sc1", name: str = "Hire in Texas") -> ScenarioRecord:
+    return ScenarioRecord(
+        scenario_id=scenario_id,
+        name=name,
+        spec_json='{"band": 0.05}',
+        data_version="abc123",
+        created_at=datetime(2026, 11, 27, 9, 30),
+        status="optimal",
+        summary={"gap": 0.004, "violations": []},
+        assignments=pd.DataFrame(
+            {
+                "account_id": ["A1", "A2"],
+                "rep_id": ["R1", "R2"],
+                "moved": [False, True],
+                "reason": [None, "to Lee: closer (42 km vs 310 km)"],
+            }
+        ),
+        rep_measures=pd.DataFrame(
+            {"rep_id": ["R1", "R2"], "measure": ["potential", "potential"], "value": [1.0, 2.0]}
+        ),
+        metrics={"revenue_cv": 0.12, "moved_accounts": 1.0},
+    )
+
+
+def test_scenario_round_trip_list_and_delete(tmp_path):
+    store = Store(tmp_path / "t.duckdb")
+    assert store.scenario("sc1") is None
+    record = make_record()
+    store.save_scenario(record)
+    got = store.scenario("sc1")
+    assert (got.name, got.spec_json, got.data_version, got.status) == (
+        "Hire in Texas",
+        '{"band": 0.05}',
+        "abc123",
+        "optimal",
+    )
+    assert got.summary == {"gap": 0.004, "violations": []}
+    assert got.metrics == {"moved_accounts": 1.0, "revenue_cv": 0.12}
+    assert got.assignments["reason"].tolist()[1] == "to Lee: closer (42 km vs 310 km)"
+    assert got.assignments["moved"].tolist() == [False, True]
+    assert got.rep_measures["value"].tolist() == [1.0, 2.0]
+    store.save_scenario(make_record("sc2", "Dana leaves"))
+    assert store.scenarios()["scenario_id"].tolist() == ["sc1", "sc2"]
+    assert store.delete_scenario("sc1") is True
+    assert store.delete_scenario("sc1") is False
+    assert store.scenario("sc1") is None
+    assert store.scenarios()["scenario_id"].tolist() == ["sc2"]
+
+
+def test_saving_the_same_id_again_replaces_it_whole(tmp_path):
+    store = Store(tmp_path / "t.duckdb")
+    store.save_scenario(make_record())
+    smaller = make_record(name="Renamed")
+    smaller = ScenarioRecord(
+        **{**smaller.__dict__, "assignments": smaller.assignments.iloc[:1], "metrics": {}}
+    )
+    store.save_scenario(smaller)
+    got = store.scenario("sc1")
+    assert got.name == "Renamed" and len(got.assignments) == 1 and got.metrics == {}
+
+
+def test_a_failed_scenario_save_leaves_nothing_behind(tmp_path):
+    store = Store(tmp_path / "t.duckdb")
+    store.save_scenario(make_record())
+    bad = make_record()
+    duplicated = pd.concat([bad.assignments, bad.assignments.iloc[:1]])  # breaks the key
+    bad = ScenarioRecord(**{**bad.__dict__, "name": "Broken", "assignments": duplicated})
+    with pytest.raises(Exception, match=r"(?i)constraint|duplicate"):
+        store.save_scenario(bad)
+    got = store.scenario("sc1")
+    assert got.name == "Hire in Texas" and len(got.assignments) == 2

@@ -89,3 +89,38 @@ def test_loads_add_up_to_the_team_total(owners, revenue):
     if owned["revenue"].sum() > 0:
         share = loads["capacity"] / loads["capacity"].sum()
         assert np.isclose((loads["revenue_index"] * share).sum(), 1.0)
+
+
+def test_a_scenario_column_is_scored_with_its_own_distances_and_disruption(tiny_dataset):
+    view = account_view(tiny_dataset)
+    # The scenario gives A2 (revenue 100, 1° north of R1) to R2, ten degrees east.
+    view["scenario"] = view["owner_rep_id"].mask(view["account_id"] == "A2", "R2")
+    today = score_alignment(view, tiny_dataset.reps)
+    plan = score_alignment(view, tiny_dataset.reps, owner_col="scenario")
+    assert today.moved_accounts == 0 and today.moved_revenue == 0
+    assert plan.moved_accounts == 1 and plan.moved_revenue == 100.0
+    assert math.isclose(plan.moved_revenue_share, 100 / 250)
+    assert plan.mean_km > today.mean_km
+    loads = rep_loads(view, tiny_dataset.reps, owner_col="scenario").set_index("rep_id")
+    assert loads.loc["R2", "revenue"] == 150.0 and loads.loc["R2", "accounts"] == 2
+    # The stored distances of today's owners are not used for the scenario.
+    assert loads.loc["R1", "mean_km"] == 0.0
+
+
+def test_potential_is_balanced_and_reported_when_given(tiny_dataset):
+    potential = pd.Series({"A1": 300.0, "A2": 100.0, "A3": 200.0, "A4": 400.0})
+    view = account_view(tiny_dataset, potential=potential)
+    kpis = score_alignment(view, tiny_dataset.reps)
+    assert kpis.potential == 1000.0
+    # Potential per FTE: R1 400 / 1.0, R2 200 / 0.5 → equal.
+    assert math.isclose(kpis.potential_max_min, 1.0) and math.isclose(kpis.potential_cv, 0.0)
+    assert kpis.reps_outside_potential_band == 0
+    assert kpis.cost == 290_000.0
+    assert set(kpis.as_dict()) >= {"potential_cv", "moved_accounts", "cost"}
+
+
+def test_hours_over_capacity(tiny_dataset):
+    view = account_view(tiny_dataset)
+    view.loc[view["account_id"] == "A1", "workload_hours"] = 1500.0
+    kpis = score_alignment(view, tiny_dataset.reps)
+    assert kpis.overloaded_reps == 1 and math.isclose(kpis.hours_over_capacity, 1501 - 1200)

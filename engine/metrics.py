@@ -160,8 +160,9 @@ def rep_loads(
     out["revenue_weighted_km"] = out["_revenue_km"] / out["revenue"].where(out["revenue"] > 0)
     share = out["capacity"] / out["capacity"].sum()
     for measure, index_name in MEASURES.items():
-        target = out[measure].sum() * share
-        out[index_name] = out[measure] / target.where(target > 0)
+        total = out[measure].sum()
+        # Share of the total over share of capacity: no underflow on tiny totals.
+        out[index_name] = (out[measure] / total) / share if total > 0 else np.nan
     out["utilisation"] = out["workload_hours"] / (out["capacity"] * settings.hours_per_fte)
     out = out.drop(columns="_revenue_km").reset_index().rename(columns={"index": "rep_id"})
     return out.astype({"accounts": int, "customers": int, "far_accounts": int})

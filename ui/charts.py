@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 MEASURE_LABELS = {"revenue_index": "Revenue", "workload_index": "Workload"}
@@ -50,3 +51,219 @@ def load_vs_band(loads: pd.DataFrame, band: float = 0.10) -> alt.Chart:
         )
     )
     return (shade + target + bars).properties(height=max(300, 26 * len(loads)))
+
+
+# -- forecast -----------------------------------------------------------------------------------
+
+SURVIVAL_SOURCES = ["fitted", "actual, fitting years", "actual, held-out years"]
+SURVIVAL_COLORS = ["#1f77b4", "#1f77b4", "#ff7f0e"]
+STATUS_COLORS = {"customer": "#1f77b4", "prospect": "#2ca02c", "lapsed": "#7f7f7f"}
+SEGMENT_COLORS = ["#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2"]
+BACKTEST_SERIES = {"revenue": "Actual", "revenue_model": "Model", "revenue_baseline": "Baseline"}
+
+
+def survival_curves(curves: pd.DataFrame) -> alt.FacetChart:
+    """Return, per size segment, the fitted share of accounts still customers by years since won.
+
+    `curves` is `engine.forecast.Backtest.survival`: the line is the sBG curve
+    fitted on the fitting years; filled dots are the survival observed in those
+    years, hollow orange dots the survival observed in the held-out years.
+    """
+    x = alt.X("tenure:Q", title="Years since won")
+    y = alt.Y("survival:Q", title="Still a customer", axis=alt.Axis(format="%"))
+    color = alt.Color(
+        "source:N",
+        title=None,
+        scale=alt.Scale(domain=SURVIVAL_SOURCES, range=SURVIVAL_COLORS),
+        legend=alt.Legend(orient="top"),
+    )
+    tooltip = [
+        alt.Tooltip("size_segment:N", title="Segment"),
+        alt.Tooltip("tenure:Q", title="Years since won"),
+        alt.Tooltip("survival:Q", title="Still a customer", format=".0%"),
+        alt.Tooltip("source:N", title="Curve"),
+        alt.Tooltip("at_risk:Q", title="Accounts at risk"),
+    ]
+    line = (
+        alt.Chart()
+        .transform_filter(alt.datum.source == "fitted")
+        .mark_line(strokeWidth=2)
+        .encode(x=x, y=y, color=color, tooltip=tooltip)
+    )
+    points = (
+        alt.Chart()
+        .transform_filter(alt.datum.source != "fitted")
+        .mark_point(size=45)
+        .encode(
+            x=x,
+            y=y,
+            color=color,
+            fill=alt.condition(
+                alt.datum.source == "actual, fitting years", alt.value("#1f77b4"), alt.value(None)
+            ),
+            tooltip=tooltip,
+        )
+    )
+    return (
+        alt.layer(line, points, data=curves)
+        .properties(width=260, height=230)
+        .facet(column=alt.Column("size_segment:N", title=None))
+    )
+
+
+def potential_histogram(accounts: pd.DataFrame, bins_per_decade: int = 5) -> alt.Chart:
+    """Return how many accounts fall in each band of potential (log bands), stacked by status.
+
+    `accounts` is `engine.forecast.Forecast.accounts`; accounts with no
+    potential at all are left out (the caller says how many).
+    """
+    positive = accounts[accounts["potential"] > 0]
+    statuses = [s for s in STATUS_COLORS if s in set(positive["status"])]
+    data = pd.DataFrame(
+        {
+            "band": np.floor(
+                np.log10(positive["potential"].to_numpy(dtype=float)) * bins_per_decade
+            ),
+            "status": pd.Categorical(positive["status"].to_numpy(), categories=statuses),
+        }
+    )
+    data = data.groupby(["band", "status"], observed=True).size().rename("accounts").reset_index()
+    data = data.sort_values(["band", "status"])
+    # Stacked by hand: bars between x and x2 on a log axis need explicit y and y2.
+    data["top"] = data.groupby("band")["accounts"].cumsum()
+    data["bottom"] = data["top"] - data["accounts"]
+    data["low"] = 10 ** (data["band"] / bins_per_decade)
+    data["high"] = 10 ** ((data["band"] + 1) / bins_per_decade)
+    data["status"] = data["status"].astype(str)
+    return (
+        alt.Chart(data)
+        .mark_rect(stroke="white", strokeWidth=0.5)
+        .encode(
+            x=alt.X(
+                "low:Q",
+                title="Potential over the horizon (log scale)",
+                scale=alt.Scale(type="log"),
+                axis=alt.Axis(format="$.2s"),
+            ),
+            x2="high:Q",
+            y=alt.Y("top:Q", title="Accounts"),
+            y2="bottom:Q",
+            color=alt.Color(
+                "status:N",
+                title=None,
+                scale=alt.Scale(domain=statuses, range=[STATUS_COLORS[s] for s in statuses]),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("status:N", title="Status"),
+                alt.Tooltip("low:Q", title="From", format="$,.0f"),
+                alt.Tooltip("high:Q", title="To", format="$,.0f"),
+                alt.Tooltip("accounts:Q", title="Accounts"),
+            ],
+        )
+        .properties(height=300)
+    )
+
+
+def potential_vs_history(accounts: pd.DataFrame, max_points: int = 5000) -> alt.Chart:
+    """Return each customer's potential as a multiple of its last year's revenue, by revenue.
+
+    `accounts` is `engine.forecast.Forecast.accounts` with a `name` column; only
+    customers with revenue are drawn. The y axis is potential ÷ last year's
+    revenue held flat over the horizon: above 1 the account is worth more than
+    its history says (a part-year first year ramping up, whitespace), below 1
+    less (churn risk). Large books are thinned to `max_points` dots (a fixed
+    random sample).
+    """
+    data = accounts[(accounts["status"] == "customer") & (accounts["baseline_potential"] > 0)]
+    if len(data) > max_points:
+        data = data.sample(max_points, random_state=0)
+    data = data.assign(ratio=data["potential"] / data["baseline_potential"])
+    data = data[["name", "size_segment", "tenure", "last_revenue", "potential", "ratio"]]
+    data["tenure"] = data["tenure"].astype(float)
+    par = alt.Chart(pd.DataFrame({"ratio": [1.0]})).mark_rule(color="#999", strokeDash=[4, 4])
+    dots = (
+        alt.Chart(data)
+        .mark_circle(size=20, opacity=0.6)
+        .encode(
+            x=alt.X(
+                "last_revenue:Q",
+                title="Last year's revenue (log scale)",
+                scale=alt.Scale(type="log"),
+                axis=alt.Axis(format="$.2s"),
+            ),
+            y=alt.Y(
+                "ratio:Q",
+                title="Potential ÷ history",
+                scale=alt.Scale(type="log", nice=False, padding=8),
+                axis=alt.Axis(format="~g"),
+            ),
+            color=alt.Color(
+                "size_segment:N",
+                title=None,
+                scale=alt.Scale(range=SEGMENT_COLORS),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("name:N", title="Account"),
+                alt.Tooltip("size_segment:N", title="Segment"),
+                alt.Tooltip("tenure:Q", title="Tenure (years)"),
+                alt.Tooltip("last_revenue:Q", title="Last year", format="$,.0f"),
+                alt.Tooltip("potential:Q", title="Potential", format="$,.0f"),
+                alt.Tooltip("ratio:Q", title="Ratio", format=".2f"),
+            ],
+        )
+    )
+    return (par.encode(y="ratio:Q") + dots).properties(height=300)
+
+
+def backtest_revenue(by_size: pd.DataFrame) -> alt.FacetChart:
+    """Return revenue per size segment and year: actual against the model and the naive baseline.
+
+    `by_size` is `engine.forecast.Backtest.by_size`: the first year is the
+    cutoff (the three agree), the later ones are the held-out years.
+    """
+    long = by_size.melt(
+        id_vars=["size_segment", "year"],
+        value_vars=list(BACKTEST_SERIES),
+        var_name="series",
+        value_name="revenue_value",
+    )
+    long["series"] = long["series"].map(BACKTEST_SERIES)
+    series = list(BACKTEST_SERIES.values())
+    chart = (
+        alt.Chart()
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("year:O", title=None),
+            y=alt.Y(
+                "revenue_value:Q",
+                title="Revenue of the cutoff year's customers",
+                scale=alt.Scale(zero=False),
+                axis=alt.Axis(format="$.3s"),
+            ),
+            color=alt.Color(
+                "series:N",
+                title=None,
+                scale=alt.Scale(domain=series, range=["#222222", "#1f77b4", "#d62728"]),
+                legend=alt.Legend(orient="top"),
+            ),
+            strokeDash=alt.StrokeDash(
+                "series:N",
+                scale=alt.Scale(domain=series, range=[[1, 0], [1, 0], [5, 4]]),
+                legend=None,
+            ),
+            tooltip=[
+                alt.Tooltip("size_segment:N", title="Segment"),
+                alt.Tooltip("year:O", title="Year"),
+                alt.Tooltip("series:N", title="Series"),
+                alt.Tooltip("revenue_value:Q", title="Revenue", format="$,.0f"),
+            ],
+        )
+    )
+    return (
+        alt.layer(chart, data=long)
+        .properties(width=260, height=220)
+        .facet(column=alt.Column("size_segment:N", title=None))
+        .resolve_scale(y="independent")
+    )

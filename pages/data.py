@@ -20,7 +20,9 @@ from engine.imports import (
 )
 from engine.store import Dataset, DatasetInfo
 from ui.format import count
-from ui.state import clear_data_cache, get_store, load_dataset
+from ui.state import clear_data_cache, ensure_app_shell, get_store, load_dataset
+
+ensure_app_shell()
 
 REPORT_KEY = "data_import_report"
 DONE_KEY = "data_import_done"

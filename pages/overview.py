@@ -9,7 +9,9 @@ from engine.metrics import MetricSettings, account_view, rep_loads, score_alignm
 from engine.store import Dataset
 from ui import charts, maps
 from ui import format as fmt
-from ui.state import load_dataset, use_basemap
+from ui.state import ensure_app_shell, load_dataset, use_basemap
+
+ensure_app_shell()
 
 SETTINGS = MetricSettings()
 

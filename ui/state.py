@@ -75,3 +75,21 @@ def use_basemap() -> bool:
     if choice == "carto":
         return True
     return _basemap_reachable()
+
+
+def ensure_app_shell() -> None:
+    """Make a page opened by a direct link run inside app.py's navigation, not on its own.
+
+    Streamlit treats an app with a `pages/` folder as an old-style multipage
+    app until the entry script has called `st.navigation` once in this server
+    process. A shared link straight to a page (e.g. `/forecast?...`) opened on
+    a fresh server would then run the page file alone: no page config, no
+    shared sidebar, the folder's file names as navigation. Switching that mode
+    off and rerunning makes Streamlit run app.py, which routes to the page the
+    link names, with its query parameters intact.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

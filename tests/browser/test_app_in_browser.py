@@ -24,6 +24,7 @@ SHOTS = Path(__file__).resolve().parent / "screenshots"
 # url path → text that is on the page once it has rendered
 PAGES = {
     "": "Today's territories",
+    "forecast": "Forecast: what each account is worth next",
     "data": "Data",
 }
 
@@ -95,3 +96,18 @@ def test_page_renders_without_errors(server, browser, path):
     ]
     assert not app_errors, f"JavaScript errors on /{path}: {app_errors} {bad_responses}"
     page.close()
+
+
+def test_a_link_straight_to_a_page_opens_inside_the_app(browser, tmp_path):
+    # A fresh server whose first visitor follows a shared link to a page, with
+    # query parameters: the page must run inside app.py's navigation.
+    with running_app(tmp_path / "realign.duckdb", tmp_path / "streamlit.log") as fresh:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{fresh.url}/forecast?probe=1", wait_until="domcontentloaded")
+        page.get_by_text("Forecast: what each account is worth next").first.wait_for(timeout=60_000)
+        nav = page.locator("[data-testid='stSidebarNav']")
+        nav.get_by_text("Overview").wait_for(timeout=30_000)
+        assert nav.get_by_text("app", exact=True).count() == 0
+        assert page.get_by_text("Territory and quota what-ifs").count() == 1  # shared sidebar
+        assert "probe=1" in page.url
+        page.close()

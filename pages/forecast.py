@@ -5,21 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from engine.forecast import Backtest, Forecast, ForecastSettings, backtest, forecast_accounts
+from engine.forecast import Backtest, ForecastSettings, backtest
 from engine.store import Dataset
 from ui import charts
 from ui import format as fmt
-from ui.state import ensure_app_shell, load_dataset
+from ui.state import ensure_app_shell, load_dataset, load_forecast
 
 ensure_app_shell()
 
 TOP_MOVERS = 10
-
-
-@st.cache_data(show_spinner="Forecasting every account…", max_entries=8)
-def _forecast(version: str, horizon: int, rate: float, _dataset: Dataset) -> Forecast:
-    # Keyed on the data version and the settings: the dataset itself is not hashed.
-    return forecast_accounts(_dataset, ForecastSettings(horizon_years=horizon, discount_rate=rate))
 
 
 @st.cache_data(show_spinner="Backtesting on held-out years…", max_entries=8)
@@ -73,7 +67,7 @@ left, right, _ = st.columns([1, 1, 2])
 horizon = left.slider("Horizon (years)", 1, 10, 3, key="forecast_horizon")
 rate_pct = right.slider("Discount rate (% a year)", 0, 30, 10, key="forecast_discount")
 try:
-    forecast = _forecast(version, horizon, rate_pct / 100, dataset)
+    forecast = load_forecast(dataset, version, horizon, rate_pct / 100)
 except ValueError as error:
     st.warning(f"The history cannot support a forecast yet: {error}.")
     st.stop()

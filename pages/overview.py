@@ -9,7 +9,7 @@ from engine.metrics import MetricSettings, account_view, rep_loads, score_alignm
 from engine.store import Dataset
 from ui import charts, maps
 from ui import format as fmt
-from ui.state import ensure_app_shell, load_dataset, use_basemap
+from ui.state import ensure_app_shell, load_dataset, load_forecast, use_basemap
 
 ensure_app_shell()
 
@@ -19,7 +19,11 @@ SETTINGS = MetricSettings()
 @st.cache_data(show_spinner="Scoring today's alignment…", max_entries=4)
 def _today(version: str, _dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
     # Keyed on the data version: the dataset itself is not hashed.
-    view = account_view(_dataset)
+    try:
+        potential = load_forecast(_dataset, version).potential()
+    except ValueError:  # too little history to learn from: balance on last year's revenue
+        potential = None
+    view = account_view(_dataset, potential)
     return view, rep_loads(view, _dataset.reps, settings=SETTINGS)
 
 
@@ -33,23 +37,37 @@ if dataset.accounts.empty or dataset.reps.empty:
 view, loads = _today(version, dataset)
 kpis = score_alignment(view, dataset.reps, settings=SETTINGS)
 
-cols = st.columns(6)
-cols[0].metric("Reps", fmt.count(kpis.reps))
-cols[1].metric(
+top = st.columns(4)
+top[0].metric("Reps", fmt.count(kpis.reps), help=f"Loaded cost {fmt.money(kpis.cost)} a year.")
+top[1].metric(
     "Accounts",
     fmt.count(kpis.accounts),
     help=f"{fmt.count(kpis.customers)} customers, {fmt.count(kpis.accounts - kpis.customers)} prospects",
 )
-cols[2].metric("Revenue (last year)", fmt.money(kpis.revenue))
-cols[3].metric(
+top[2].metric("Revenue (last year)", fmt.money(kpis.revenue))
+top[3].metric(
+    "Potential (next 3 years)",
+    fmt.money(kpis.potential),
+    help="Forecast discounted revenue, expansion and prospect wins; see the Forecast page.",
+)
+spread = st.columns(4)
+spread[0].metric(
+    "Potential spread",
+    fmt.ratio(kpis.potential_max_min),
+    help=(
+        "Highest over lowest potential per full-time rep: what territories are balanced on. "
+        f"Coefficient of variation {fmt.pct(kpis.potential_cv)}."
+    ),
+)
+spread[1].metric(
     "Revenue spread",
     fmt.ratio(kpis.revenue_max_min),
     help=(
-        "Highest over lowest revenue per full-time rep. "
+        "Highest over lowest last-year revenue per full-time rep. "
         f"Coefficient of variation {fmt.pct(kpis.revenue_cv)}."
     ),
 )
-cols[4].metric(
+spread[2].metric(
     "Workload spread",
     fmt.ratio(kpis.workload_max_min),
     help=(
@@ -57,15 +75,15 @@ cols[4].metric(
         f"Coefficient of variation {fmt.pct(kpis.workload_cv)}."
     ),
 )
-cols[5].metric(
+spread[3].metric(
     "Mean km to rep",
     fmt.km(kpis.mean_km),
-    help=f"Revenue-weighted: {fmt.km(kpis.revenue_weighted_km)}.",
+    help=f"Potential-weighted: {fmt.km(kpis.potential_weighted_km)}.",
 )
 
 st.caption(
-    f"{fmt.count(kpis.reps_outside_revenue_band)} of {kpis.reps} reps are more than "
-    f"{fmt.pct(SETTINGS.band)} off their revenue target · "
+    f"{fmt.count(kpis.reps_outside_potential_band)} of {kpis.reps} reps are more than "
+    f"{fmt.pct(SETTINGS.band)} off their potential target · "
     f"{kpis.overloaded_reps} overloaded and {kpis.underloaded_reps} under-loaded on workload "
     f"(capacity {fmt.count(SETTINGS.hours_per_fte)} h per FTE) · "
     f"{fmt.count(kpis.far_accounts)} accounts ({fmt.money(kpis.far_revenue)} revenue) are more than "
@@ -91,8 +109,9 @@ table = pd.DataFrame(
         "Home": loads["home_city"],
         "FTE": loads["capacity"],
         "Accounts": loads["accounts"],
+        "Potential ($M)": loads["potential"] / 1e6,
+        "Potential vs target": loads["potential_index"] * 100,
         "Revenue ($M)": loads["revenue"] / 1e6,
-        "Revenue vs target": loads["revenue_index"] * 100,
         "Workload (h)": loads["workload_hours"].round(),
         "Utilisation": loads["utilisation"] * 100,
         "Mean km": loads["mean_km"],
@@ -105,8 +124,9 @@ st.dataframe(
     width="stretch",
     column_config={
         "FTE": st.column_config.NumberColumn(format="%.1f"),
+        "Potential ($M)": st.column_config.NumberColumn(format="$%.2fM"),
+        "Potential vs target": st.column_config.NumberColumn(format="%.0f%%"),
         "Revenue ($M)": st.column_config.NumberColumn(format="$%.2fM"),
-        "Revenue vs target": st.column_config.NumberColumn(format="%.0f%%"),
         "Workload (h)": st.column_config.NumberColumn(format="%d h"),
         "Utilisation": st.column_config.NumberColumn(format="%.0f%%"),
         "Mean km": st.column_config.NumberColumn(format="%.0f km"),

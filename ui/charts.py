@@ -6,11 +6,15 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-MEASURE_LABELS = {"revenue_index": "Revenue", "workload_index": "Workload"}
+MEASURE_LABELS = {
+    "potential_index": "Potential",
+    "revenue_index": "Revenue (last year)",
+    "workload_index": "Workload",
+}
 
 
 def load_vs_band(loads: pd.DataFrame, band: float = 0.10) -> alt.Chart:
-    """Return bars of each rep's revenue and workload as % of target, with the target band.
+    """Return bars of each rep's potential, revenue and workload as % of target, with the band.
 
     `loads` is `engine.metrics.rep_loads`: 100 % is the rep's capacity-share of
     the team total; the shaded band is target ± `band`.
@@ -23,7 +27,7 @@ def load_vs_band(loads: pd.DataFrame, band: float = 0.10) -> alt.Chart:
     )
     long["measure"] = long["measure"].map(MEASURE_LABELS)
     long["index"] = long["index"].fillna(0.0)
-    order = loads.sort_values("revenue_index", ascending=False)["name"].tolist()
+    order = loads.sort_values("potential_index", ascending=False)["name"].tolist()
     y = alt.Y("name:N", sort=order, title=None)
     band_df = pd.DataFrame({"low": [1 - band], "high": [1 + band]})
     shade = (
@@ -40,7 +44,9 @@ def load_vs_band(loads: pd.DataFrame, band: float = 0.10) -> alt.Chart:
             color=alt.Color(
                 "measure:N",
                 title=None,
-                scale=alt.Scale(range=["#1f77b4", "#ff7f0e"]),
+                scale=alt.Scale(
+                    domain=list(MEASURE_LABELS.values()), range=["#2b6cb0", "#9ab8d8", "#ff7f0e"]
+                ),
                 legend=alt.Legend(orient="top"),
             ),
             tooltip=[
@@ -50,7 +56,7 @@ def load_vs_band(loads: pd.DataFrame, band: float = 0.10) -> alt.Chart:
             ],
         )
     )
-    return (shade + target + bars).properties(height=max(300, 26 * len(loads)))
+    return (shade + target + bars).properties(height=max(300, 36 * len(loads)))
 
 
 # -- forecast -----------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import threading
 
 import streamlit as st
 
+from engine.forecast import Forecast, ForecastSettings, forecast_accounts
 from engine.store import Dataset, Store, default_path, open_store
 
 
@@ -33,6 +34,19 @@ def load_dataset() -> tuple[Dataset, str]:
     info = store.info()
     version = info.data_version if info else "empty"
     return _dataset(default_path(), version), version
+
+
+@st.cache_data(show_spinner="Forecasting every account…", max_entries=8)
+def _forecast(version: str, horizon: int, rate: float, _dataset: Dataset) -> Forecast:
+    # Keyed on the data version and the settings: the dataset itself is not hashed.
+    return forecast_accounts(_dataset, ForecastSettings(horizon_years=horizon, discount_rate=rate))
+
+
+def load_forecast(
+    dataset: Dataset, version: str, horizon: int = 3, discount_rate: float = 0.10
+) -> Forecast:
+    """Return every account's forecast potential for the data version (cached per settings)."""
+    return _forecast(version, horizon, discount_rate, dataset)
 
 
 def clear_data_cache() -> None:

@@ -29,6 +29,8 @@ def test_overview_shows_kpis_map_and_loads(tiny_store_path):
     assert metrics["Accounts"] == "4"
     assert metrics["Revenue (last year)"] == "$250"
     assert metrics["Revenue spread"] == "2.0×"
+    assert metrics["Potential (next 3 years)"].startswith("$")
+    assert "Potential ($M)" in at.dataframe[0].value.columns
     assert at.title[0].value == "Today's territories"
     table = at.dataframe[0].value
     assert list(table["Rep"]) == ["Dana Reyes", "Lee Park"]

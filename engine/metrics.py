@@ -245,3 +245,68 @@ def score_alignment(
         moved_revenue_share=moved_revenue / revenue_total if revenue_total > 0 else 0.0,
         cost=float(reps["annual_cost"].sum()) if "annual_cost" in reps else 0.0,
     )
+
+
+@dataclass(frozen=True)
+class KPI:
+    """How to read one KPI: its label, which direction is better, and its kind of number."""
+
+    name: str
+    label: str
+    better: str  # "lower", "higher" or "neither"
+    kind: str  # "money", "pct", "km", "ratio", "count", "hours"
+
+
+# The KPIs a scenario comparison shows, in reading order.
+KPIS: tuple[KPI, ...] = (
+    KPI("potential", "Potential (forecast)", "neither", "money"),
+    KPI("potential_cv", "Potential spread per FTE (CV)", "lower", "pct"),
+    KPI("potential_max_min", "Potential highest ÷ lowest rep", "lower", "ratio"),
+    KPI("reps_outside_potential_band", "Reps off their potential target", "lower", "count"),
+    KPI("workload_cv", "Workload spread per FTE (CV)", "lower", "pct"),
+    KPI("overloaded_reps", "Overloaded reps", "lower", "count"),
+    KPI("underloaded_reps", "Under-loaded reps", "lower", "count"),
+    KPI("hours_over_capacity", "Workload beyond capacity", "lower", "hours"),
+    KPI("mean_km", "Mean distance to rep", "lower", "km"),
+    KPI("potential_weighted_km", "Potential-weighted distance", "lower", "km"),
+    KPI("far_accounts", "Accounts beyond reach", "lower", "count"),
+    KPI("moved_accounts", "Accounts that change rep", "lower", "count"),
+    KPI("moved_revenue_share", "Revenue that changes rep", "lower", "pct"),
+    KPI("reps", "Reps", "neither", "count"),
+    KPI("cost", "Cost of the team", "lower", "money"),
+)
+
+
+def compare_kpis(scored: dict[str, AlignmentKPIs], base: str) -> pd.DataFrame:
+    """Return one row per KPI: each alignment's value, its change against `base`, and a reading.
+
+    The reading of each non-base alignment is "better", "worse" or "same" by
+    the KPI's direction (a narrower spread, less driving and less disruption
+    are better); a KPI with no better direction reads "changed" or "same".
+    """
+    if base not in scored:
+        raise KeyError(f"unknown base alignment {base!r}")
+    rows = []
+    for kpi in KPIS:
+        base_value = getattr(scored[base], kpi.name)
+        row: dict[str, object] = {"kpi": kpi.name, "label": kpi.label, "kind": kpi.kind}
+        for name, kpis in scored.items():
+            value = float(getattr(kpis, kpi.name))
+            row[name] = value
+            if name == base:
+                continue
+            delta = value - base_value
+            row[f"{name} Δ"] = delta
+            same = np.isclose(value, base_value, rtol=1e-9, atol=1e-9) or (
+                np.isinf(value) and np.isinf(base_value)
+            )
+            if same:
+                reading = "same"
+            elif kpi.better == "neither":
+                reading = "changed"
+            else:
+                lower = value < base_value
+                reading = "better" if lower == (kpi.better == "lower") else "worse"
+            row[f"{name} reading"] = reading
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -124,3 +124,25 @@ def test_hours_over_capacity(tiny_dataset):
     view.loc[view["account_id"] == "A1", "workload_hours"] = 1500.0
     kpis = score_alignment(view, tiny_dataset.reps)
     assert kpis.overloaded_reps == 1 and math.isclose(kpis.hours_over_capacity, 1501 - 1200)
+
+
+def test_compare_kpis_reads_better_and_worse_by_direction(tiny_dataset):
+    from engine.metrics import compare_kpis
+
+    potential = pd.Series({"A1": 200.0, "A2": 20.0, "A3": 50.0, "A4": 0.0})
+    view = account_view(tiny_dataset, potential)
+    # Moving A2 to R2 evens potential per FTE (220 : 100 becomes 200 : 140) but drives further.
+    view["plan"] = view["owner_rep_id"].mask(view["account_id"] == "A2", "R2")
+    table = compare_kpis(
+        {
+            "today": score_alignment(view, tiny_dataset.reps),
+            "plan": score_alignment(view, tiny_dataset.reps, owner_col="plan"),
+        },
+        base="today",
+    ).set_index("kpi")
+    assert table.loc["mean_km", "plan reading"] == "worse"
+    assert table.loc["moved_accounts", "plan reading"] == "worse"
+    assert table.loc["moved_accounts", "plan Δ"] == 1
+    assert table.loc["potential_cv", "plan reading"] == "better"
+    assert table.loc["reps", "plan reading"] == "same"
+    assert table.loc["potential", "today"] == 270.0

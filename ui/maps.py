@@ -9,6 +9,7 @@ import pandas as pd
 import pydeck as pdk
 
 from engine.geo import convex_hull
+from engine.metrics import distance_to_owner
 from ui import format as fmt
 
 # Tableau-like qualitative colours first (they read best), then evenly spaced hues.
@@ -39,19 +40,22 @@ def _rgba(color: tuple[int, int, int], alpha: int) -> list[int]:
 
 
 def territory_outlines(
-    accounts: pd.DataFrame, owner_col: str = "owner_rep_id", max_km: float | None = None
+    accounts: pd.DataFrame,
+    reps: pd.DataFrame,
+    owner_col: str = "owner_rep_id",
+    max_km: float | None = None,
 ) -> pd.DataFrame:
     """Return one convex-hull polygon per rep over the accounts it owns.
 
-    With `max_km`, accounts farther than that from the rep's home (column
-    `distance_km`) are left out of the outline, so one stray account does not
-    stretch a territory across the country; they still show as points.
+    With `max_km`, accounts farther than that from their rep's home are left
+    out of the outline, so one stray account does not stretch a territory
+    across the country; they still show as points.
     """
     placed = accounts[
         accounts[owner_col].notna() & accounts["lat"].notna() & accounts["lon"].notna()
     ]
-    if max_km is not None and "distance_km" in placed:
-        placed = placed[placed["distance_km"] <= max_km]
+    if max_km is not None:
+        placed = placed[distance_to_owner(placed, reps, owner_col) <= max_km]
     rows = []
     for rep_id, group in placed.groupby(owner_col, sort=True):
         hull = convex_hull(group[["lon", "lat"]].to_numpy())
@@ -86,6 +90,7 @@ def territory_map(
     outline_max_km: float | None = 250.0,
     colors: dict[str, tuple[int, int, int]] | None = None,
     basemap: bool = True,
+    previous_col: str | None = None,
 ) -> pdk.Deck:
     """Return a map of accounts coloured by owner, rep home bases and territory outlines.
 
@@ -94,7 +99,9 @@ def territory_map(
     home_lon, home_city. Tooltips name the account, its revenue and its owner.
     With `basemap=False` no street map is requested: the layers draw on a blank
     canvas, which is what an offline machine can show anyway, without waiting
-    for the tile server to time out.
+    for the tile server to time out. With `previous_col` (another owner
+    column), accounts whose owner differs from it are ringed in black and their
+    tooltip says who had them.
     """
     colors = colors or rep_colors(list(reps["rep_id"]))
     rep_names = reps.set_index("rep_id")["name"]
@@ -110,9 +117,17 @@ def territory_map(
         + "Owner: " + pts["owner_name"]
     )  # fmt: skip
     pts["radius"] = 2500 + 60 * np.sqrt(pts["revenue"].clip(lower=0))
+    if previous_col is not None:
+        before = pts[previous_col]
+        pts["moved"] = (before.fillna("") != owner.fillna("")).to_numpy(dtype=bool)
+        was = before.map(rep_names).fillna("Unassigned")
+        pts.loc[pts["moved"], "tooltip"] += "<br/><b>Moved</b> from " + was[pts["moved"]]
+    else:
+        pts["moved"] = False
+    moved = pts.loc[pts["moved"], ["lon", "lat", "radius", "tooltip"]]
     pts = pts[["lon", "lat", "color", "radius", "tooltip"]]
 
-    outlines = territory_outlines(accounts, owner_col, outline_max_km)
+    outlines = territory_outlines(accounts, reps, owner_col, outline_max_km)
     outlines["fill"] = [_rgba(colors.get(r, UNASSIGNED_COLOR), 60) for r in outlines["rep_id"]]
     outlines["line"] = [_rgba(colors.get(r, UNASSIGNED_COLOR), 220) for r in outlines["rep_id"]]
     outlines["tooltip"] = "Territory of " + outlines["rep_id"].map(rep_names).fillna("")
@@ -143,6 +158,20 @@ def territory_map(
             get_radius="radius",
             radius_min_pixels=2,
             radius_max_pixels=12,
+            pickable=True,
+        ),
+        pdk.Layer(
+            "ScatterplotLayer",
+            moved,
+            id="moved",
+            get_position=["lon", "lat"],
+            get_radius="radius",
+            radius_min_pixels=5,
+            radius_max_pixels=14,
+            stroked=True,
+            filled=False,
+            get_line_color=[0, 0, 0, 255],
+            line_width_min_pixels=2,
             pickable=True,
         ),
         pdk.Layer(

@@ -23,7 +23,7 @@ def test_territory_map_has_accounts_outlines_and_homes():
     deck = maps.territory_map(view, dataset.reps, outline_max_km=None)
     spec = json.loads(deck.to_json())
     ids = [layer["id"] for layer in spec["layers"]]
-    assert ids == ["territories", "accounts", "rep_homes"]
+    assert ids == ["territories", "accounts", "moved", "rep_homes"]
     accounts_layer = next(la for la in spec["layers"] if la["id"] == "accounts")
     assert len(accounts_layer["data"]) == 4
     tooltips = " ".join(d["tooltip"] for d in accounts_layer["data"])
@@ -38,8 +38,8 @@ def test_outlines_leave_out_far_accounts():
     view.loc[view["account_id"] == "A3", "owner_rep_id"] = "R1"  # 850 km from R1's home
     view = view.assign(distance_km=[0.0, 111.0, 850.0, float("nan")], lat=[40.0, 41.0, 40.0, 40.0])
     view.loc[0, "lon"] = -101.0
-    near = maps.territory_outlines(view, max_km=200.0)
-    wide = maps.territory_outlines(view, max_km=None)
+    near = maps.territory_outlines(view, dataset.reps, max_km=200.0)
+    wide = maps.territory_outlines(view, dataset.reps, max_km=None)
     near_lons = [p[0] for p in near.iloc[0]["polygon"]] if len(near) else []
     wide_lons = [p[0] for p in wide.iloc[0]["polygon"]]
     assert -90.0 in wide_lons and -90.0 not in near_lons
@@ -94,3 +94,18 @@ def test_initial_view_frames_the_accounts():
     assert city.zoom > 8
     empty = maps.initial_view(pd.Series([], dtype=float), pd.Series([], dtype=float))
     assert 3 < empty.zoom < 4
+
+
+def test_moved_accounts_are_ringed_and_say_where_they_came_from():
+    dataset = make_dataset()
+    view = account_view(dataset)
+    view["plan"] = view["owner_rep_id"].mask(view["account_id"] == "A2", "R2")
+    spec = json.loads(
+        maps.territory_map(
+            view, dataset.reps, owner_col="plan", previous_col="owner_rep_id"
+        ).to_json()
+    )
+    moved = next(la for la in spec["layers"] if la["id"] == "moved")
+    assert len(moved["data"]) == 1
+    assert "Owner: Lee Park" in moved["data"][0]["tooltip"]
+    assert "Moved</b> from Dana Reyes" in moved["data"][0]["tooltip"]

@@ -9,6 +9,7 @@ st.set_page_config(page_title="Realign", page_icon="🗺️", layout="wide")
 pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/map:", default=True),
     st.Page("pages/forecast.py", title="Forecast", icon=":material/trending_up:"),
+    st.Page("pages/rebalance.py", title="Scenario builder", icon=":material/tune:"),
     st.Page("pages/data.py", title="Data", icon=":material/database:"),
 ]
 navigation = st.navigation(pages)

@@ -9,13 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 
 import pandas as pd
 
 from engine.metrics import AlignmentKPIs, MetricSettings, account_view, score_alignment
-from engine.store import Dataset, ScenarioRecord
+from engine.optimize import (
+    ACCOUNT_COUNT,
+    POTENTIAL,
+    WORKLOAD,
+    Band,
+    RebalanceResult,
+    RebalanceSettings,
+    rebalance,
+)
+from engine.store import Dataset, ScenarioRecord, Store
 
 SCENARIO_COLUMN = "scenario_rep_id"
 
@@ -136,3 +146,145 @@ def score_run(
     before = score_alignment(view, dataset.reps, settings=settings)
     after = score_alignment(view, dataset.reps, owner_col=SCENARIO_COLUMN, settings=settings)
     return view, before, after
+
+
+# keep_vs_compact → disruption weight λ (cost of moving all revenue, against a
+# compactness of 1.0 for the nearest-rep ideal): 0 at the "tightest" end, then
+# log-spaced so the slider moves evenly through the range that matters.
+KEEP_WEIGHT_RANGE = (0.01, 100.0)
+
+
+def disruption_weight(keep_vs_compact: float) -> float:
+    """Return the optimiser's disruption weight λ for a position of the keep ↔ compact slider."""
+    if keep_vs_compact <= 0.0:
+        return 0.0
+    low, high = KEEP_WEIGHT_RANGE
+    return float(low * (high / low) ** keep_vs_compact)
+
+
+def rebalance_settings(spec: ScenarioSpec) -> RebalanceSettings:
+    """Return the optimiser settings a scenario spec asks for."""
+    bands = [Band(POTENTIAL, spec.potential_band), Band(WORKLOAD, spec.workload_band)]
+    if spec.count_band is not None:
+        bands.append(Band(ACCOUNT_COUNT, spec.count_band))
+    return RebalanceSettings(
+        bands=tuple(bands),
+        disruption_weight=disruption_weight(spec.keep_vs_compact),
+        max_moved_revenue_share=spec.max_moved_revenue_share,
+        max_distance=spec.max_km,
+        solver=spec.solver,  # type: ignore[arg-type]
+        time_limit_s=spec.time_limit_s,
+    )
+
+
+def locked_mask(view: pd.DataFrame, spec: ScenarioSpec) -> pd.Series:
+    """Return which accounts stay with today's owner: named accounts and named reps' books."""
+    return view["account_id"].isin(spec.locked_accounts) | view["owner_rep_id"].isin(
+        spec.locked_reps
+    ).fillna(False).astype(bool)
+
+
+def _rep_measures(rep_totals: pd.DataFrame) -> pd.DataFrame:
+    """Return the optimiser's per-rep totals in long form (rep, measure, value)."""
+    numeric = rep_totals.set_index("rep_id").select_dtypes("number")
+    long = numeric.reset_index().melt(id_vars="rep_id", var_name="measure", value_name="value")
+    return long.astype({"rep_id": "string", "measure": "string", "value": "float64"})
+
+
+ASSIGNMENT_COLUMNS = ["account_id", "rep_id", "moved", "reason"]
+
+
+def _solve(dataset: Dataset, potential: pd.Series | None, spec: ScenarioSpec) -> RebalanceResult:
+    """Return the optimiser's answer to a spec on today's accounts and reps."""
+    view = account_view(dataset, potential)
+    accounts = view.assign(locked=locked_mask(view, spec))
+    return rebalance(accounts, dataset.reps, rebalance_settings(spec))
+
+
+def run_rebalance(
+    dataset: Dataset,
+    data_version: str,
+    potential: pd.Series | None,
+    spec: ScenarioSpec,
+    metric_settings: MetricSettings | None = None,
+) -> ScenarioRun:
+    """Return a rebalancing scenario run on the data: assignments, KPIs and the record to save."""
+    result = _solve(dataset, potential, spec)
+    assignments = result.assignment[ASSIGNMENT_COLUMNS]
+    summary = {
+        "kind": "rebalance",
+        "status": result.status,
+        "objective": result.objective,
+        "bound": result.bound,
+        "gap": result.gap,
+        "solve_seconds": result.solve_seconds,
+        "solver": result.solver,
+        "notes": list(result.notes),
+        "violations": [asdict(v) for v in result.violations],
+    }
+    scored_view, before, after = score_run(dataset, potential, assignments, metric_settings)
+    record = record_from_run(
+        spec,
+        data_version,
+        result.status,
+        summary,
+        assignments,
+        _rep_measures(result.rep_totals),
+        after,
+    )
+    return ScenarioRun(record=record, view=scored_view, before=before, after=after)
+
+
+def reopen(
+    store: Store,
+    scenario: str,
+    dataset: Dataset,
+    data_version: str,
+    potential: pd.Series | None,
+    metric_settings: MetricSettings | None = None,
+) -> ScenarioRun | None:
+    """Return a saved scenario ready to draw, or None if no run has that id.
+
+    A run saved on another data version is still shown (its assignments are
+    kept), scored against today's data; `ScenarioRun.record.data_version`
+    tells the page to say so.
+    """
+    record = store.scenario(scenario)
+    if record is None:
+        return None
+    view, before, after = score_run(dataset, potential, record.assignments, metric_settings)
+    return ScenarioRun(record=record, view=view, before=before, after=after)
+
+
+def tradeoff_curve(
+    dataset: Dataset,
+    potential: pd.Series | None,
+    spec: ScenarioSpec,
+    positions: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0),
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
+    """Return compactness against disruption for several keep ↔ compact positions.
+
+    One rebalance per position, everything else as in `spec`: the points of
+    the Pareto front a leader picks from. `progress(done, total)` is called
+    after each run.
+    """
+    rows = []
+    for i, position in enumerate(positions):
+        point = ScenarioSpec(**{**asdict(spec), "keep_vs_compact": position})
+        result = _solve(dataset, potential, point)
+        _, _, after = score_run(dataset, potential, result.assignment[ASSIGNMENT_COLUMNS])
+        rows.append(
+            {
+                "keep_vs_compact": position,
+                "potential_weighted_km": after.potential_weighted_km,
+                "mean_km": after.mean_km,
+                "moved_revenue_share": after.moved_revenue_share,
+                "moved_accounts": after.moved_accounts,
+                "potential_cv": after.potential_cv,
+                "bands_met": result.bands_met,
+            }
+        )
+        if progress is not None:
+            progress(i + 1, len(positions))
+    return pd.DataFrame(rows)

@@ -273,3 +273,43 @@ def backtest_revenue(by_size: pd.DataFrame) -> alt.FacetChart:
         .facet(column=alt.Column("size_segment:N", title=None))
         .resolve_scale(y="independent")
     )
+
+
+def tradeoff_chart(points: pd.DataFrame, current: float | None = None) -> alt.Chart:
+    """Return the compactness ↔ disruption trade-off: one point per keep ↔ compact position.
+
+    `points` is `engine.scenario.tradeoff_curve`. x is the share of revenue that
+    changes rep, y the potential-weighted distance to home; the point at
+    `current` is ringed.
+    """
+    data = points.assign(
+        label=points["keep_vs_compact"].map(lambda k: f"{k:.0%} keep"),
+        current=points["keep_vs_compact"].round(6)
+        == (round(current, 6) if current is not None else -1),
+    )
+    base = alt.Chart(data).encode(
+        x=alt.X(
+            "moved_revenue_share:Q",
+            title="Revenue that changes rep (disruption)",
+            axis=alt.Axis(format="%"),
+        ),
+        y=alt.Y(
+            "potential_weighted_km:Q",
+            title="Potential-weighted km to rep (compactness)",
+            scale=alt.Scale(zero=False),
+        ),
+        tooltip=[
+            alt.Tooltip("label:N", title="Position"),
+            alt.Tooltip("moved_revenue_share:Q", title="Revenue moved", format=".1%"),
+            alt.Tooltip("moved_accounts:Q", title="Accounts moved", format=","),
+            alt.Tooltip("potential_weighted_km:Q", title="Weighted km", format=",.0f"),
+            alt.Tooltip("potential_cv:Q", title="Potential spread (CV)", format=".1%"),
+        ],
+    )
+    line = base.mark_line(color="#9ab8d8")
+    dots = base.mark_circle(size=90, color="#2b6cb0")
+    ring = base.transform_filter(alt.datum.current).mark_point(
+        size=400, color="#d62728", strokeWidth=2
+    )
+    labels = base.mark_text(dy=-14, fontSize=11).encode(text="label:N")
+    return (line + dots + ring + labels).properties(height=320)

@@ -46,3 +46,28 @@ def ratio(value: float) -> str:
     if value is None or math.isnan(value):
         return "–"
     return "∞" if math.isinf(value) else f"{value:.1f}×"
+
+
+def hours(value: float) -> str:
+    """Return hours rounded for people ("1,240 h")."""
+    if value is None or math.isnan(value):
+        return "–"
+    return f"{value:,.0f} h"
+
+
+def by_kind(value: float, kind: str) -> str:
+    """Return a number formatted by its kind: money, pct, km, ratio, hours or count."""
+    formatters = {"money": money, "pct": pct, "km": km, "ratio": ratio, "hours": hours}
+    return formatters.get(kind, count)(value)
+
+
+def signed(value: float, kind: str) -> str:
+    """Return a change with its sign ("+12 km", "-3 %", "±0")."""
+    if value is None or math.isnan(value) or math.isinf(value):
+        return "–"
+    if abs(value) < 1e-12:
+        return "±0"
+    text = by_kind(abs(value), kind)
+    if kind == "pct":  # a change of a share is in points, not per cent
+        text = text.replace(" %", " pts")
+    return ("+" if value > 0 else "-") + text

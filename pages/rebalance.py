@@ -1,0 +1,329 @@
+"""Scenario builder: rebalance territories on potential and workload, see what moved and why."""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import streamlit as st
+
+from engine.metrics import MetricSettings, compare_kpis, rep_loads
+from engine.scenario import (
+    SCENARIO_COLUMN,
+    ScenarioRun,
+    ScenarioSpec,
+    reopen,
+    run_rebalance,
+    scenario_id,
+    tradeoff_curve,
+)
+from engine.store import Dataset
+from ui import charts, maps
+from ui import format as fmt
+from ui.state import ensure_app_shell, get_store, load_dataset, load_forecast, use_basemap
+
+ensure_app_shell()
+
+SETTINGS = MetricSettings()
+POSITIONS = (0.0, 0.25, 0.5, 0.75, 1.0)
+POSITION_LABELS = {
+    0.0: "Tightest territories",
+    0.25: "Mostly compact",
+    0.5: "Balanced",
+    0.75: "Mostly keep",
+    1.0: "Keep my accounts",
+}
+QUERY_KEY = "scenario"
+
+
+def _potential(dataset: Dataset, version: str) -> pd.Series | None:
+    try:
+        return load_forecast(dataset, version).potential()
+    except ValueError:  # too little history: balance on last year's revenue
+        return None
+
+
+@st.cache_data(show_spinner="Opening the scenario…", max_entries=16)
+def _reopen(scenario: str, version: str, _dataset: Dataset) -> ScenarioRun | None:
+    # Keyed on the id and the data version: a saved run never changes under one id.
+    return reopen(get_store(), scenario, _dataset, version, _potential(_dataset, version), SETTINGS)
+
+
+def _spec_form(dataset: Dataset, potential: pd.Series | None) -> ScenarioSpec | None:
+    """Draw the scenario's settings; return the spec when the leader presses Run."""
+    reps = dataset.reps.set_index("rep_id")["name"]
+    accounts = dataset.accounts.set_index("account_id")
+    ranked = (
+        potential.sort_values(ascending=False).index
+        if potential is not None
+        else accounts.sort_values("tav", ascending=False).index
+    )
+    with st.form("rebalance_spec"):
+        name = st.text_input("Scenario name", value="Rebalance on potential")
+        c1, c2, c3 = st.columns(3)
+        potential_band = c1.slider("Potential band (± %)", 1, 30, 5, key="rb_potential_band")
+        workload_band = c2.slider("Workload band (± %)", 1, 50, 10, key="rb_workload_band")
+        count_on = c3.checkbox("Balance account counts too", key="rb_count_on")
+        count_band = c3.slider("Account-count band (± %)", 5, 50, 20, key="rb_count_band")
+        keep = st.select_slider(
+            "Keep my accounts ↔ tightest territories",
+            options=list(POSITIONS)[::-1],
+            value=0.5,
+            format_func=POSITION_LABELS.get,
+            key="rb_keep",
+            help="How much a move away from today's rep costs against driving distance.",
+        )
+        c4, c5 = st.columns(2)
+        cap_on = c4.checkbox("Cap the revenue that may change rep", key="rb_cap_on")
+        cap = c4.slider("Most revenue that may move (%)", 1, 60, 15, key="rb_cap")
+        km_on = c5.checkbox("No account farther than this from its rep", key="rb_km_on")
+        max_km = c5.number_input("Kilometres", 50, 5000, 400, step=50, key="rb_km")
+        locked_reps = st.multiselect(
+            "Keep these reps' books exactly as they are",
+            options=list(reps.index),
+            format_func=lambda r: f"{reps[r]} ({r})",
+            key="rb_locked_reps",
+        )
+        locked_accounts = st.multiselect(
+            "Keep these accounts with today's rep (largest potential first)",
+            options=list(ranked),
+            format_func=lambda a: f"{accounts.at[a, 'name']} · {accounts.at[a, 'city']}",
+            key="rb_locked_accounts",
+        )
+        run = st.form_submit_button("Run scenario", type="primary")
+    if not run:
+        return None
+    return ScenarioSpec(
+        name=name.strip() or "Rebalance",
+        potential_band=potential_band / 100,
+        workload_band=workload_band / 100,
+        count_band=count_band / 100 if count_on else None,
+        keep_vs_compact=float(keep),
+        max_moved_revenue_share=cap / 100 if cap_on else None,
+        max_km=float(max_km) if km_on else None,
+        locked_accounts=tuple(locked_accounts),
+        locked_reps=tuple(locked_reps),
+    )
+
+
+def _run(spec: ScenarioSpec, dataset: Dataset, version: str, potential: pd.Series | None) -> str:
+    """Run a spec (or find its saved run) and return the scenario id."""
+    sid = scenario_id(spec, version)
+    store = get_store()
+    if store.scenario(sid) is not None:
+        st.toast("This scenario was already run on this data: showing the saved run.")
+        return sid
+    with st.status(f"Running “{spec.name}”…", expanded=True) as status:
+        started = time.perf_counter()
+        status.write(
+            f"Assigning {fmt.count(len(dataset.accounts))} accounts to "
+            f"{fmt.count(len(dataset.reps))} reps (bands, compactness, disruption, locks)…"
+        )
+        run = run_rebalance(dataset, version, potential, spec, SETTINGS)
+        status.write("Saving the scenario…")
+        store.save_scenario(run.record)
+        status.update(
+            label=f"“{spec.name}” done in {time.perf_counter() - started:.1f} s",
+            state="complete",
+            expanded=False,
+        )
+    return sid
+
+
+def _kpi_table(run: ScenarioRun) -> None:
+    """Draw the KPIs before → after with the change and whether it is better."""
+    table = compare_kpis({"today": run.before, "scenario": run.after}, base="today")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "KPI": table["label"],
+                "Today": [
+                    fmt.by_kind(v, k) for v, k in zip(table["today"], table["kind"], strict=True)
+                ],
+                "Scenario": [
+                    fmt.by_kind(v, k) for v, k in zip(table["scenario"], table["kind"], strict=True)
+                ],
+                "Change": [
+                    fmt.signed(v, k)
+                    for v, k in zip(table["scenario Δ"], table["kind"], strict=True)
+                ],
+                "Reading": table["scenario reading"],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def _violations(run: ScenarioRun, reps: pd.Series) -> None:
+    """Say which bands broke and what would fix them, or that every band holds."""
+    violations = run.record.summary.get("violations", [])
+    if not violations:
+        st.success("Every rep is inside every band.")
+        return
+    lines = []
+    for v in violations:
+        who = reps.get(v["rep_id"], "The team") if v["rep_id"] else "The team"
+        lines.append(
+            f"- **{who}**: {v['measure'].replace('_', ' ')} {v['side']} its band by "
+            f"{v['excess']:,.0f} ({fmt.pct(v['excess'] / v['target']) if v['target'] else '–'} "
+            f"of target). {v['fix']}"
+        )
+    st.warning("Some bands could not be met:\n" + "\n".join(lines))
+
+
+def _moved_table(run: ScenarioRun, reps: pd.Series) -> None:
+    """Draw the accounts that change rep, filterable by rep, with a download."""
+    view = run.view
+    moved = view[view[SCENARIO_COLUMN].fillna("") != view["owner_rep_id"].fillna("")]
+    reasons = run.record.assignments.set_index("account_id")["reason"]
+    table = pd.DataFrame(
+        {
+            "Account": moved["name"],
+            "City": moved["city"].fillna("") + ", " + moved["state"].fillna(""),
+            "From": moved["owner_rep_id"].map(reps).fillna("Unassigned"),
+            "To": moved[SCENARIO_COLUMN].map(reps).fillna("Unassigned"),
+            "Revenue": moved["revenue"],
+            "Potential": moved["potential"],
+            "Why": moved["account_id"].map(reasons).fillna(""),
+        }
+    )
+    who = st.selectbox(
+        "Show moves of",
+        ["Every rep", *sorted(reps)],
+        key="rb_moved_rep",
+    )
+    if who != "Every rep":
+        table = table[(table["From"] == who) | (table["To"] == who)]
+    st.caption(
+        f"{fmt.count(len(table))} accounts, {fmt.money(table['Revenue'].sum())} revenue, "
+        f"{fmt.money(table['Potential'].sum())} potential."
+    )
+    st.dataframe(
+        table.sort_values("Potential", ascending=False),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Revenue": st.column_config.NumberColumn(format="dollar"),
+            "Potential": st.column_config.NumberColumn(format="dollar"),
+        },
+    )
+    st.download_button(
+        "Download moved accounts (CSV)",
+        table.to_csv(index=False).encode("utf-8-sig"),
+        file_name=f"moves-{run.record.scenario_id}.csv",
+        mime="text/csv",
+        key="rb_download_moves",
+    )
+
+
+def _show(run: ScenarioRun, dataset: Dataset, version: str) -> None:
+    """Draw a scenario: status, KPIs, bands, map, loads, moves."""
+    record = run.record
+    summary = record.summary
+    reps = dataset.reps.set_index("rep_id")["name"]
+    st.subheader(f"{record.name}")
+    st.caption(
+        f"Scenario `{record.scenario_id}` · {summary.get('status', record.status)} · "
+        f"objective {summary.get('objective', float('nan')):,.3f}, within "
+        f"{fmt.pct(summary.get('gap', float('nan')), 1)} of the best possible "
+        f"(LP bound {summary.get('bound', float('nan')):,.3f}) · solved in "
+        f"{summary.get('solve_seconds', float('nan')):.1f} s with {summary.get('solver', '?')}"
+    )
+    if record.data_version != version:
+        st.warning(
+            f"This scenario ran on data version `{record.data_version}`; the data is now "
+            f"`{version}`. Its assignments are scored against today's data."
+        )
+    _kpi_table(run)
+    _violations(run, reps)
+    st.pydeck_chart(
+        maps.territory_map(
+            run.view,
+            dataset.reps,
+            owner_col=SCENARIO_COLUMN,
+            previous_col="owner_rep_id",
+            outline_max_km=SETTINGS.far_km,
+            basemap=use_basemap(),
+        ),
+        height=520,
+        key="rb_map",
+    )
+    st.caption("Coloured by the scenario's rep; black rings mark accounts that change rep.")
+    loads = rep_loads(run.view, dataset.reps, owner_col=SCENARIO_COLUMN, settings=SETTINGS)
+    st.altair_chart(charts.load_vs_band(loads, SETTINGS.band), width="stretch")
+    st.markdown("#### Accounts that change rep")
+    _moved_table(run, reps)
+
+
+def _tradeoff_section(dataset: Dataset, version: str, spec: ScenarioSpec) -> None:
+    """Offer the trade-off curve for the shown scenario's settings."""
+    st.markdown("#### Compactness against disruption")
+    st.caption(
+        "The same scenario at five positions of the keep ↔ compact slider: pick the point "
+        "whose driving and moves you can live with, then run it."
+    )
+    if not st.toggle("Show the trade-off curve (five runs)", key="rb_tradeoff"):
+        return
+    # Kept per session: five solves are worth not repeating on every rerun.
+    key = ("rb_tradeoff_points", version, spec.to_json())
+    points = st.session_state.get("rb_tradeoff_cache", {}).get(key)
+    if points is None:
+        bar = st.progress(0.0, text="Running the trade-off…")
+
+        def progress(done: int, total: int) -> None:
+            bar.progress(done / total, text=f"Run {done} of {total} done")
+
+        points = tradeoff_curve(dataset, _potential(dataset, version), spec, POSITIONS, progress)
+        bar.empty()
+        st.session_state["rb_tradeoff_cache"] = {key: points}
+    st.altair_chart(charts.tradeoff_chart(points, spec.keep_vs_compact), width="stretch")
+
+
+dataset, version = load_dataset()
+st.title("Scenario builder")
+if dataset.accounts.empty or dataset.reps.empty:
+    st.info("No accounts or reps are loaded yet. Import them on the **Data** page.")
+    st.stop()
+
+potential = _potential(dataset, version)
+st.caption(
+    "Rebalance today's territories so every rep gets a fair share of forecast potential and "
+    "a workload they can carry, with short drives and as few moved customers as possible."
+)
+spec = _spec_form(dataset, potential)
+if spec is not None:
+    st.query_params[QUERY_KEY] = _run(spec, dataset, version, potential)
+
+shown = st.query_params.get(QUERY_KEY)
+if shown:
+    run = _reopen(shown, version, dataset)
+    if run is None:
+        st.warning(
+            f"No saved scenario has the id `{shown}`: it may have been deleted, or the link "
+            "was cut short. Run a scenario above, or pick a saved one below."
+        )
+    else:
+        _show(run, dataset, version)
+        _tradeoff_section(dataset, version, ScenarioSpec.from_json(run.record.spec_json))
+
+saved = get_store().scenarios()
+with st.expander(f"Saved scenarios ({len(saved)})", expanded=not shown):
+    if saved.empty:
+        st.caption("None yet: run one above.")
+    else:
+        labels = {
+            row.scenario_id: f"{row.name} · {row.scenario_id} · {row.created_at:%Y-%m-%d %H:%M}"
+            for row in saved.itertuples()
+        }
+        pick = st.selectbox("Scenario", list(labels), format_func=labels.get, key="rb_pick")
+        c1, c2 = st.columns(2)
+        if c1.button("Open", key="rb_open"):
+            st.query_params[QUERY_KEY] = pick
+            st.rerun()
+        if c2.button("Delete", key="rb_delete"):
+            get_store().delete_scenario(pick)
+            _reopen.clear()
+            if st.query_params.get(QUERY_KEY) == pick:
+                del st.query_params[QUERY_KEY]
+            st.rerun()

@@ -161,13 +161,15 @@ def _violations(run: ScenarioRun, reps: pd.Series) -> None:
     if not violations:
         st.success("Every rep is inside every band.")
         return
+    kinds = {"potential": "money", "workload_hours": "hours", "revenue": "money"}
     lines = []
     for v in violations:
         who = reps.get(v["rep_id"], "The team") if v["rep_id"] else "The team"
+        kind = kinds.get(v["measure"], "count")
+        share = f" ({fmt.pct(v['excess'] / v['target'], 1)} of target)" if v["target"] else ""
         lines.append(
             f"- **{who}**: {v['measure'].replace('_', ' ')} {v['side']} its band by "
-            f"{v['excess']:,.0f} ({fmt.pct(v['excess'] / v['target']) if v['target'] else '–'} "
-            f"of target). {v['fix']}"
+            f"{fmt.by_kind(v['excess'], kind)}{share}. {v['fix']}"
         )
     st.warning("Some bands could not be met:\n" + "\n".join(lines))
 

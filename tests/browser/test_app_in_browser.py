@@ -25,6 +25,7 @@ SHOTS = Path(__file__).resolve().parent / "screenshots"
 PAGES = {
     "": "Today's territories",
     "forecast": "Forecast: what each account is worth next",
+    "rebalance": "Scenario builder",
     "data": "Data",
 }
 

@@ -111,6 +111,17 @@ def distance_to_owner(accounts: pd.DataFrame, reps: pd.DataFrame, owner_col: str
     )
 
 
+def moved_mask(accounts: pd.DataFrame, owner_col: str, baseline_col: str) -> np.ndarray:
+    """Return which accounts change rep between two assignments.
+
+    An account that had no rep in the baseline is being assigned, not moved:
+    there is no relationship to lose.
+    """
+    before = accounts[baseline_col]
+    after = accounts[owner_col]
+    return (before.notna() & (after.fillna("") != before.fillna(""))).to_numpy(dtype=bool)
+
+
 def _scored(accounts: pd.DataFrame, reps: pd.DataFrame, owner_col: str) -> pd.DataFrame:
     """Return the accounts with `distance_km` measured to the owner in `owner_col`."""
     if owner_col == "owner_rep_id" and "distance_km" in accounts:
@@ -180,7 +191,7 @@ def _spread(per_fte: pd.Series) -> tuple[float, float]:
 
 def _weighted_mean(values: pd.Series, weights: pd.Series) -> float:
     total = float(weights.sum())
-    return float((values * weights).sum() / total) if total > 0 else 0.0
+    return float((values * weights).sum() / total) if total > 0 else float("nan")
 
 
 def score_alignment(
@@ -226,7 +237,7 @@ def score_alignment(
         potential_max_min=potential_max_min,
         workload_cv=workload_cv,
         workload_max_min=workload_max_min,
-        mean_km=float(placed["distance_km"].mean()) if len(placed) else 0.0,
+        mean_km=float(placed["distance_km"].mean()) if len(placed) else float("nan"),
         revenue_weighted_km=_weighted_mean(placed["distance_km"], placed["revenue"]),
         potential_weighted_km=_weighted_mean(placed["distance_km"], placed["potential"]),
         far_accounts=int(far.sum()),

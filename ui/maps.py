@@ -9,7 +9,7 @@ import pandas as pd
 import pydeck as pdk
 
 from engine.geo import convex_hull
-from engine.metrics import distance_to_owner
+from engine.metrics import distance_to_owner, moved_mask
 from ui import format as fmt
 
 # Tableau-like qualitative colours first (they read best), then evenly spaced hues.
@@ -108,33 +108,37 @@ def territory_map(
     pts = accounts[accounts["lat"].notna() & accounts["lon"].notna()].copy()
     owner = pts[owner_col]
     pts["color"] = [_rgba(colors.get(o, UNASSIGNED_COLOR), 200) for o in owner.fillna("")]
-    pts["owner_name"] = owner.map(rep_names).fillna("Unassigned")
-    pts["revenue_label"] = [fmt.money(v) for v in pts["revenue"]]
-    pts["tooltip"] = (
-        "<b>" + pts["name"].astype(str) + "</b><br/>"
-        + pts["city"].fillna("").astype(str) + ", " + pts["state"].fillna("").astype(str) + "<br/>"
-        + "Revenue: " + pts["revenue_label"] + "<br/>"
-        + "Owner: " + pts["owner_name"]
+    # Streamlit escapes every {field} of the tooltip template (which also keeps
+    # markup in uploaded names inert), so fields hold plain text and the
+    # template holds the markup; lines break on "\n" (white-space: pre-line).
+    pts["title"] = pts["name"].astype(str)
+    place = pts["city"].fillna("").astype(str) + ", " + pts["state"].fillna("").astype(str)
+    money = pd.Series([fmt.money(v) for v in pts["revenue"]], index=pts.index, dtype=str)
+    potential = pd.Series([fmt.money(v) for v in pts["potential"]], index=pts.index, dtype=str)
+    pts["detail"] = (
+        place + "\nRevenue " + money + " · potential " + potential
+        + "\nRep: " + owner.map(rep_names).fillna("Unassigned").astype(str)
     )  # fmt: skip
     pts["radius"] = 2500 + 60 * np.sqrt(pts["revenue"].clip(lower=0))
     if previous_col is not None:
-        before = pts[previous_col]
-        pts["moved"] = (before.fillna("") != owner.fillna("")).to_numpy(dtype=bool)
-        was = before.map(rep_names).fillna("Unassigned")
-        pts.loc[pts["moved"], "tooltip"] += "<br/><b>Moved</b> from " + was[pts["moved"]]
+        pts["moved"] = moved_mask(pts, owner_col, previous_col)
+        was = pts[previous_col].map(rep_names).fillna("Unassigned").astype(str)
+        pts.loc[pts["moved"], "detail"] += "\nMoved from " + was[pts["moved"]]
     else:
         pts["moved"] = False
-    moved = pts.loc[pts["moved"], ["lon", "lat", "radius", "tooltip"]]
-    pts = pts[["lon", "lat", "color", "radius", "tooltip"]]
+    moved = pts.loc[pts["moved"], ["lon", "lat", "radius", "title", "detail"]]
+    pts = pts[["lon", "lat", "color", "radius", "title", "detail"]]
 
     outlines = territory_outlines(accounts, reps, owner_col, outline_max_km)
     outlines["fill"] = [_rgba(colors.get(r, UNASSIGNED_COLOR), 60) for r in outlines["rep_id"]]
     outlines["line"] = [_rgba(colors.get(r, UNASSIGNED_COLOR), 220) for r in outlines["rep_id"]]
-    outlines["tooltip"] = "Territory of " + outlines["rep_id"].map(rep_names).fillna("")
+    outlines["title"] = "Territory of " + outlines["rep_id"].map(rep_names).fillna("").astype(str)
+    outlines["detail"] = ""
 
     homes = reps[["rep_id", "name", "home_city", "home_lat", "home_lon"]].copy()
     homes["color"] = [_rgba(colors.get(r, UNASSIGNED_COLOR), 255) for r in homes["rep_id"]]
-    homes["tooltip"] = "<b>" + homes["name"] + "</b><br/>Home base: " + homes["home_city"]
+    homes["title"] = homes["name"].astype(str)
+    homes["detail"] = "Home base: " + homes["home_city"].astype(str)
 
     layers = [
         pdk.Layer(
@@ -194,5 +198,8 @@ def territory_map(
         initial_view_state=initial_view(accounts["lat"], accounts["lon"]),
         # The sentinel style with no provider tells Streamlit to draw no basemap.
         **({"map_provider": "carto", "map_style": "light"} if basemap else {"map_provider": None}),
-        tooltip={"html": "{tooltip}", "style": {"fontSize": "12px"}},
+        tooltip={
+            "html": "<b>{title}</b><br/>{detail}",
+            "style": {"fontSize": "12px", "whiteSpace": "pre-line"},
+        },
     )

@@ -26,23 +26,24 @@ def test_territory_map_has_accounts_outlines_and_homes():
     assert ids == ["territories", "accounts", "moved", "rep_homes"]
     accounts_layer = next(la for la in spec["layers"] if la["id"] == "accounts")
     assert len(accounts_layer["data"]) == 4
-    tooltips = " ".join(d["tooltip"] for d in accounts_layer["data"])
-    assert (
-        "Acme" in tooltips and "Owner: Dana Reyes" in tooltips and "Owner: Unassigned" in tooltips
-    )
+    tooltips = " ".join(d["title"] + " " + d["detail"] for d in accounts_layer["data"])
+    assert "Acme" in tooltips and "Rep: Dana Reyes" in tooltips and "Rep: Unassigned" in tooltips
 
 
 def test_outlines_leave_out_far_accounts():
     dataset = make_dataset()
     view = account_view(dataset)
-    view.loc[view["account_id"] == "A3", "owner_rep_id"] = "R1"  # 850 km from R1's home
-    view = view.assign(distance_km=[0.0, 111.0, 850.0, float("nan")], lat=[40.0, 41.0, 40.0, 40.0])
-    view.loc[0, "lon"] = -101.0
+    # R1 owns three accounts near its home (40, -100) and A3, 850 km east at (40, -90).
+    view["owner_rep_id"] = view["owner_rep_id"].astype(object)
+    view["owner_rep_id"] = "R1"
+    view["lat"] = [40.0, 41.0, 40.0, 40.5]
+    view["lon"] = [-101.0, -100.0, -90.0, -99.5]
     near = maps.territory_outlines(view, dataset.reps, max_km=200.0)
     wide = maps.territory_outlines(view, dataset.reps, max_km=None)
-    near_lons = [p[0] for p in near.iloc[0]["polygon"]] if len(near) else []
-    wide_lons = [p[0] for p in wide.iloc[0]["polygon"]]
-    assert -90.0 in wide_lons and -90.0 not in near_lons
+    near_lons = sorted(p[0] for p in near.set_index("rep_id").loc["R1", "polygon"])
+    wide_lons = sorted(p[0] for p in wide.set_index("rep_id").loc["R1", "polygon"])
+    assert near_lons == [-101.0, -100.0, -99.5]
+    assert -90.0 in wide_lons
 
 
 def test_load_chart_has_band_and_both_measures():
@@ -107,5 +108,18 @@ def test_moved_accounts_are_ringed_and_say_where_they_came_from():
     )
     moved = next(la for la in spec["layers"] if la["id"] == "moved")
     assert len(moved["data"]) == 1
-    assert "Owner: Lee Park" in moved["data"][0]["tooltip"]
-    assert "Moved</b> from Dana Reyes" in moved["data"][0]["tooltip"]
+    assert "Rep: Lee Park" in moved["data"][0]["detail"]
+    assert "Moved from Dana Reyes" in moved["data"][0]["detail"]
+    # Plain-text fields: the template holds the markup, Streamlit escapes the values.
+    deck = maps.territory_map(view, dataset.reps)
+    assert deck._tooltip["html"] == "<b>{title}</b><br/>{detail}"
+    assert all("<" not in d["detail"] for la in spec["layers"] for d in la["data"])
+
+
+def test_a_map_with_no_placed_account_still_draws_the_reps():
+    dataset = make_dataset()
+    view = account_view(dataset)
+    view[["lat", "lon"]] = float("nan")
+    spec = json.loads(maps.territory_map(view, dataset.reps).to_json())
+    layers = {la["id"]: la for la in spec["layers"]}
+    assert layers["accounts"]["data"] == [] and len(layers["rep_homes"]["data"]) == 2

@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from engine import schema
-from engine.store import Dataset, Store, conform
+from engine.store import Dataset, StaleDataError, Store, conform
 
 MAX_UPLOAD_MB = 200
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
@@ -992,13 +992,11 @@ def apply_import(store: Store, report: ImportReport) -> str:
     """
     if not report.ok or report.dataset is None:
         raise ValueError(f"the import has {report.error_count:,} error(s); nothing was written")
-    if report.kept:
-        info = store.info()
-        if (info.data_version if info else None) != report.base_version:
-            raise StaleImportError(
-                "the data changed since these files were checked; validate them again"
-            )
-    return store.replace_dataset(report.dataset, source=report.source)
+    expected = report.base_version if report.kept else None
+    try:
+        return store.replace_dataset(report.dataset, report.source, expected_version=expected)
+    except StaleDataError as exc:
+        raise StaleImportError(str(exc)) from exc
 
 
 # -- export ------------------------------------------------------------------

@@ -13,7 +13,7 @@ import json
 import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,6 +54,10 @@ class DatasetInfo:
     data_version: str
     source: str
     loaded_at: datetime
+
+
+class StaleDataError(RuntimeError):
+    """The store no longer holds the data a write was prepared against."""
 
 
 @dataclass(frozen=True)
@@ -157,7 +161,9 @@ class Store:
                 yield cur
                 cur.execute("COMMIT")
             except BaseException:
-                cur.execute("ROLLBACK")
+                # A failed COMMIT has already ended the transaction: keep its error.
+                with suppress(duckdb.Error):
+                    cur.execute("ROLLBACK")
                 raise
 
     def close(self) -> None:
@@ -177,11 +183,14 @@ class Store:
             row = cur.execute("SELECT data_version, source, loaded_at FROM dataset").fetchone()
         return DatasetInfo(*row) if row else None
 
-    def _read(self, table: str, order_by: str) -> pd.DataFrame:
+    @staticmethod
+    def _read_with(cur: duckdb.DuckDBPyConnection, table: str, order_by: str) -> pd.DataFrame:
         cols = ", ".join(schema.column_names(table))
+        return conform(table, cur.execute(f"SELECT {cols} FROM {table} ORDER BY {order_by}").df())
+
+    def _read(self, table: str, order_by: str) -> pd.DataFrame:
         with self.cursor() as cur:
-            df = cur.execute(f"SELECT {cols} FROM {table} ORDER BY {order_by}").df()
-        return conform(table, df)
+            return self._read_with(cur, table, order_by)
 
     def accounts(self) -> pd.DataFrame:
         """Return every account with its current owner, ordered by account ID."""
@@ -197,7 +206,28 @@ class Store:
 
     def dataset(self) -> Dataset:
         """Return the three tables as one `Dataset`."""
-        return Dataset(accounts=self.accounts(), reps=self.reps(), history=self.history())
+        return self.snapshot()[1]
+
+    def snapshot(self) -> tuple[DatasetInfo | None, Dataset]:
+        """Return the data version and the three tables, read in one transaction.
+
+        Reading them one by one could mix two imports; inside one transaction
+        the version always describes exactly the tables returned.
+        """
+        with self.cursor() as cur:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                row = cur.execute("SELECT data_version, source, loaded_at FROM dataset").fetchone()
+                frames = {
+                    table: self._read_with(cur, table, ", ".join(schema.PRIMARY_KEYS[table]))
+                    for table in schema.TABLES
+                }
+            finally:
+                cur.execute("ROLLBACK")
+        dataset = Dataset(
+            accounts=frames["accounts"], reps=frames["reps"], history=frames["account_history"]
+        )
+        return (DatasetInfo(*row) if row else None), dataset
 
     def counts(self) -> dict[str, int]:
         """Return the number of rows of each input table."""
@@ -209,14 +239,25 @@ class Store:
 
     # -- writes --------------------------------------------------------------
 
-    def replace_dataset(self, dataset: Dataset, source: str) -> str:
+    def replace_dataset(
+        self, dataset: Dataset, source: str, expected_version: str | None = None
+    ) -> str:
         """Replace all accounts, reps and history in one transaction; return the data version.
 
-        If anything fails, the previous data stays exactly as it was.
+        If anything fails, the previous data stays exactly as it was. With
+        `expected_version`, the write happens only if the store still holds that
+        version (checked inside the transaction, so two imports validated
+        against the same data cannot both land); otherwise `StaleDataError`.
         """
         version = data_version(dataset)
         frames = {t: conform(t, df) for t, df in dataset.frames().items()}
         with self._transaction() as cur:
+            if expected_version is not None:
+                row = cur.execute("SELECT data_version FROM dataset").fetchone()
+                if (row[0] if row else None) != expected_version:
+                    raise StaleDataError(
+                        "the data changed since these files were checked; validate them again"
+                    )
             for table in reversed(list(schema.TABLES)):
                 cur.execute(f"DELETE FROM {table}")
             for table, df in frames.items():

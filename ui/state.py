@@ -22,18 +22,33 @@ def get_store() -> Store:
     return _store_at(default_path())
 
 
+class _VersionMoved(Exception):
+    """The store's data changed between reading its version and reading its tables."""
+
+
 @st.cache_data(show_spinner=False, max_entries=4)
 def _dataset(path: str, version: str) -> Dataset:
-    # `version` is part of the cache key: an import changes it, so pages re-read.
-    return _store_at(path).dataset()
+    # `version` is the cache key. The tables are read in one transaction with
+    # their own version; if an import landed in between, nothing is cached
+    # under the wrong key (an exception is never cached).
+    info, dataset = _store_at(path).snapshot()
+    found = info.data_version if info else "empty"
+    if found != version:
+        raise _VersionMoved(found)
+    return dataset
 
 
 def load_dataset() -> tuple[Dataset, str]:
     """Return the store's accounts, reps and history, and the data version they carry."""
-    store = get_store()
-    info = store.info()
+    info = get_store().info()
     version = info.data_version if info else "empty"
-    return _dataset(default_path(), version), version
+    for _ in range(3):
+        try:
+            return _dataset(default_path(), version), version
+        except _VersionMoved as moved:
+            version = moved.args[0]
+    info, dataset = get_store().snapshot()  # imports keep landing: read once, uncached
+    return dataset, info.data_version if info else "empty"
 
 
 @st.cache_data(show_spinner="Forecasting every account…", max_entries=8)

@@ -105,11 +105,10 @@ def test_many_threads_read_and_write_safely(tmp_path):
                 if i % 4 == 0:
                     store.replace_dataset(second if (i + j) % 2 else first, source=f"t{i}")
                 else:
-                    accounts = store.accounts()
-                    info = store.info()
-                    # Readers only ever see a whole dataset, never a half-written one.
-                    assert len(accounts) == 4
+                    info, seen = store.snapshot()
+                    # Readers only ever see one whole dataset, and its own version.
                     assert info.data_version in versions
+                    assert data_version(seen) == info.data_version
             except Exception as exc:  # collected and reported below
                 errors.append(exc)
 
@@ -191,3 +190,16 @@ def test_a_failed_scenario_save_leaves_nothing_behind(tmp_path):
         store.save_scenario(bad)
     got = store.scenario("sc1")
     assert got.name == "Hire in Texas" and len(got.assignments) == 2
+
+
+def test_a_write_prepared_against_old_data_is_refused(tmp_path):
+    from engine.store import StaleDataError
+
+    store = Store(tmp_path / "t.duckdb")
+    first = store.replace_dataset(make_dataset(), source="first")
+    changed = make_dataset()
+    changed.accounts.loc[0, "tav"] = 999.0
+    second = store.replace_dataset(changed, source="second", expected_version=first)
+    with pytest.raises(StaleDataError, match="validate them again"):
+        store.replace_dataset(make_dataset(), source="late", expected_version=first)
+    assert store.info().data_version == second

@@ -1,0 +1,1939 @@
+"""Rebalance territories: give every account one rep, balanced, compact and with few moves.
+
+The model is the classic territory-design assignment (Hess et al. 1965; the
+commercial territory design line of Ríos-Mercado and co-authors). For accounts
+i, reps j and balance measures m (potential, workload, account count, ...):
+
+    minimise    Σ_ij c_ij·x_ij  +  P·(total band slack)  +  P·(slack on the moved-revenue cap)
+    subject to  Σ_j x_ij = 1                                       one rep per account
+                (1−τ_m)·T_mj − s⁻_mj ≤ Σ_i a_im·x_ij ≤ (1+τ_m)·T_mj + s⁺_mj
+                Σ_i Σ_{j≠owner(i)} rev_i·x_ij ≤ cap·Σ_i rev_i + s_cap   (optional)
+                x_ij ∈ {0, 1};  locked accounts fixed to their owner;
+                no x_ij beyond the maximum distance
+    with        c_ij = w_i·d_ij / D0 + λ·rev_i·[j ≠ owner(i)] / R0
+                T_mj = (team total of m) × capacity_j / Σ capacity
+
+D0 is the weighted distance of sending every account to its nearest rep and
+R0 the team's revenue, so an objective of 1.3 + 0.2 reads "30 % more weighted
+driving than the nearest-rep ideal, plus λ times the 20 % of revenue that
+moved". Bands are elastic: a slack costs `band_penalty` per average rep's
+target, so an impossible band bends instead of making the model infeasible.
+
+How it is solved at 100,000 × 200 in well under a minute, and why the reported
+bound is the LP relaxation of the *full* model although most pairs never enter
+the solver, is written up in docs/optimize.md. In short:
+
+1. an LP over groups of nearby accounts gives first prices for every band;
+2. column generation solves the LP relaxation of the full model: accounts whose
+   best rep at the current prices is clear stay fixed, the rest carry a few
+   candidate reps, and every round prices all account–rep pairs again;
+3. the prices give a Lagrangian bound Σ_i min_j(c_ij − a_i·π_j) + Σ π·band,
+   valid for any prices and equal to the LP optimum once no pair prices out;
+4. a MIP over the pairs whose reduced cost is below a threshold θ turns the
+   nearly integral LP into an assignment. Any assignment using a pair of
+   reduced cost above UB − bound is worse than the incumbent, so when θ covers
+   that gap the MIP answer is optimal for the full model.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from scipy import sparse
+
+from engine.geo import distance_matrix_km
+
+POTENTIAL = "potential"
+WORKLOAD = "workload_hours"
+ACCOUNT_COUNT = "account_count"  # a band on the number of accounts, not a column
+
+# Above this many movable accounts the first prices come from groups of nearby
+# accounts: an LP over 100,000 accounts is slow to start, one over 8,000 groups is not.
+AGGREGATE_ABOVE = 12_000
+TARGET_GROUPS = 8_000
+CHUNK_ROWS = 8_192  # account rows per block when pricing every pair: bounds memory
+PRICE_TOLERANCE = 1e-6  # a reduced cost below −tolerance (in model units) enters the LP
+NEW_COLUMNS_PER_ACCOUNT = 3
+MAX_PRICING_ROUNDS = 60
+INITIAL_CHEAPEST_REPS = 4
+FILL_FACTOR = 1.5  # each rep starts with nearby accounts worth 1.5× its upper band
+MIP_ACCOUNTS = 4_000  # accounts left free in the final MIP (the rest keep their LP rep)
+MIP_PAIRS = 16_000
+MIP_REPS_PER_ACCOUNT = 8
+TIE = 1e-5  # reduced costs this close to zero (model units) count as ties with the best rep
+
+
+# ================================================================================
+# Settings and results
+# ================================================================================
+
+
+@dataclass(frozen=True)
+class Band:
+    """A balance measure and how far a rep's total may stray from its target (a share, 0.05 = ±5 %).
+
+    `measure` is `potential`, `workload_hours`, `account_count` or any other
+    numeric column of the accounts.
+    """
+
+    measure: str
+    tolerance: float
+
+
+@dataclass(frozen=True)
+class RebalanceSettings:
+    """What a rebalance balances, how it trades compactness against moves, and how it is solved.
+
+    - `bands`: balance measures with their tolerance around a capacity-share target.
+    - `distance_weight`: the account column that weights distance in the
+      compactness term (potential by default; `workload_hours`; None = plain distance).
+      Every account weighs at least `weight_floor` × the mean weight, so a prospect
+      with zero potential still belongs near its rep instead of anywhere.
+    - `disruption_weight` (λ): cost of moving all of the team's revenue, against
+      a compactness of 1.0 for the nearest-rep ideal. Moved revenue is the
+      `revenue` column when present, else potential.
+    - `max_moved_revenue_share`: cap on the share of revenue that changes owner.
+    - `max_distance`: no account goes to a rep whose home is farther than this.
+    - `distance_unit`: "km" or "min" (when a drive-time matrix is passed).
+    - `travel`: fold travel into workload: `workload_hours += visits_per_year × 2 ×
+      distance / travel_speed_kmh` (× 2 / 60 for minutes). Targets then share the
+      team's realised workload, travel included.
+    - `band_penalty`: objective cost of missing a band by one average rep's target.
+    - `solver`: "highs" (highspy, default) or "cbc" (through PuLP).
+    - `time_limit_s`: wall-clock budget for the solve; `mip_gap`: relative gap at
+      which the final MIP stops.
+    """
+
+    bands: tuple[Band, ...] = (Band(POTENTIAL, 0.05), Band(WORKLOAD, 0.10))
+    distance_weight: str | None = POTENTIAL
+    weight_floor: float = 0.1
+    disruption_weight: float = 1.0
+    max_moved_revenue_share: float | None = None
+    max_distance: float | None = None
+    distance_unit: Literal["km", "min"] = "km"
+    travel: bool = False
+    travel_speed_kmh: float = 60.0
+    band_penalty: float = 1000.0
+    solver: Literal["highs", "cbc"] = "highs"
+    time_limit_s: float = 60.0
+    mip_gap: float = 1e-4
+
+
+@dataclass(frozen=True)
+class BandViolation:
+    """A rep outside a band after rebalancing (or the moved-revenue cap exceeded), and a fix."""
+
+    rep_id: str  # "" for the team-wide moved-revenue cap
+    measure: str
+    side: Literal["above", "below"]
+    value: float
+    limit: float
+    target: float
+    excess: float  # how far past the limit, in the measure's units
+    fix: str  # what would make the band hold, in words
+
+
+@dataclass(frozen=True)
+class RebalanceResult:
+    """A rebalanced alignment: who owns each account, why it moved, and how good the answer is.
+
+    `assignment` has one row per account: `account_id, rep_id, previous_rep_id,
+    moved, locked, distance, previous_distance, reason`. `rep_totals` has one
+    row per rep with, for every balance measure, the rep's `<measure>` total,
+    `<measure>_target`, `_lower`, `_upper` and `_index` (total / target).
+    `objective` = compactness + λ·disruption + penalty; `bound` is a lower bound
+    on it from the LP relaxation of the full model; `gap` = (objective − bound) /
+    objective. `status` is "optimal" (proved within `mip_gap`), "feasible" or
+    "time_limit".
+    """
+
+    status: str
+    objective: float
+    bound: float
+    gap: float
+    assignment: pd.DataFrame
+    rep_totals: pd.DataFrame
+    violations: tuple[BandViolation, ...]
+    compactness: float
+    disruption: float
+    penalty: float
+    moved_accounts: int
+    moved_revenue_share: float
+    solve_seconds: float
+    solver: str
+    notes: tuple[str, ...] = ()
+    stages: tuple[tuple[str, float], ...] = field(default=())
+
+    @property
+    def bands_met(self) -> bool:
+        """Return True when every rep is inside every band and the moved-revenue cap holds."""
+        return not self.violations
+
+
+# ================================================================================
+# Data: the instance in model units
+# ================================================================================
+
+
+@dataclass(frozen=True)
+class _Measure:
+    """One balance measure: per-account values, optional travel per unit distance, model scale."""
+
+    name: str
+    tolerance: float
+    base: NDArray  # per account, in the measure's own units
+    travel: NDArray | None  # per account: added per unit of distance to the assigned rep
+    scale: float  # measure units per model unit (about one average account)
+    typical_total: float  # team total used to price slack: realised totals vary with travel
+
+    @property
+    def realised(self) -> bool:
+        """Return True when the measure depends on the rep, so targets follow the realised total."""
+        return self.travel is not None
+
+    def values(self, rows: NDArray | slice, distance: NDArray) -> NDArray:
+        """Return the measure of accounts `rows` for every rep (or one column that broadcasts)."""
+        base = self.base[rows][:, None]
+        if self.travel is None:
+            return base
+        return base + self.travel[rows][:, None] * distance
+
+
+@dataclass(frozen=True)
+class _Instance:
+    """Accounts, reps, distances and costs, validated and in the arrays the model reads."""
+
+    account_ids: NDArray
+    lat: NDArray  # NaN where an account is not placed (allowed with a distance matrix)
+    lon: NDArray
+    rep_ids: NDArray
+    rep_names: NDArray
+    capacity: NDArray
+    share: NDArray  # capacity share: the fraction of every team total a rep should carry
+    owner: NDArray  # current owner's rep index, −1 when unassigned or not on the team
+    previous: NDArray  # current owner id as given (None when unassigned)
+    locked: NDArray
+    distance: NDArray  # accounts × reps, inf where there is no route
+    cost: NDArray  # accounts × reps model cost c_ij × cost_scale, inf where not allowed
+    weight: NDArray
+    revenue: NDArray
+    measures: tuple[_Measure, ...]
+    compact_scale: float  # D0: weighted distance when every account has its nearest rep
+    revenue_total: float  # R0
+    cost_scale: float  # model cost units per objective unit, so one account costs about 1
+    moved_cap: float | None  # revenue that may change owner
+    notes: tuple[str, ...]
+    settings: RebalanceSettings
+
+    @property
+    def n(self) -> int:
+        """Return the number of accounts."""
+        return len(self.account_ids)
+
+    @property
+    def m(self) -> int:
+        """Return the number of reps."""
+        return len(self.rep_ids)
+
+
+def _prepare(
+    accounts: pd.DataFrame,
+    reps: pd.DataFrame,
+    settings: RebalanceSettings,
+    distance: NDArray | pd.DataFrame | None,
+) -> _Instance:
+    """Return the validated instance: distances, allowed pairs, costs and measures in model units."""
+    _check_settings(settings)
+    accounts = accounts.reset_index(drop=True)
+    reps = reps.reset_index(drop=True)
+    _require(accounts, ("account_id", "lat", "lon", POTENTIAL), "accounts")
+    _require(reps, ("rep_id", "home_lat", "home_lon", "capacity"), "reps")
+    if len(reps) == 0:
+        raise ValueError("there are no reps to assign accounts to")
+    account_ids = accounts["account_id"].astype(str).to_numpy(dtype=object)
+    rep_ids = reps["rep_id"].astype(str).to_numpy(dtype=object)
+    for label, ids in (("account", account_ids), ("rep", rep_ids)):
+        dupes = pd.Series(ids)[pd.Series(ids).duplicated()].unique()
+        if len(dupes):
+            raise ValueError(f"duplicate {label} ids: {', '.join(map(str, dupes[:5]))}")
+    capacity = _numeric(reps, "capacity", "reps")
+    if (capacity < 0).any() or capacity.sum() <= 0:
+        raise ValueError("rep capacity must be non-negative with a positive team total")
+    rep_names = (
+        reps["name"].astype(str).to_numpy(dtype=object) if "name" in reps else rep_ids.copy()
+    )
+    n, m = len(accounts), len(reps)
+    notes: list[str] = []
+
+    dist = _distance_matrix(accounts, reps, distance, account_ids, rep_ids)
+    previous = accounts["owner_rep_id"] if "owner_rep_id" in accounts else pd.Series([None] * n)
+    previous = previous.astype(object).where(previous.notna(), None).to_numpy(dtype=object)
+    rep_index = {r: j for j, r in enumerate(rep_ids)}
+    owner = np.array([rep_index.get(str(p), -1) if p is not None else -1 for p in previous])
+    owner = owner.astype(np.int64)
+    locked = (
+        accounts["locked"].fillna(False).astype(bool).to_numpy()
+        if "locked" in accounts
+        else np.zeros(n, dtype=bool)
+    )
+    orphans = locked & (owner < 0)
+    if orphans.any():
+        # A lock means "keep this owner"; without an owner on the team there is
+        # nothing to keep, so the account is placed like any other and flagged.
+        notes.append(
+            f"{int(orphans.sum())} locked account(s) have no owner among these reps and were "
+            f"placed freely: {_sample(account_ids[orphans])}"
+        )
+        locked = locked & ~orphans
+
+    allowed = np.isfinite(dist)
+    if settings.max_distance is not None:
+        allowed &= dist <= settings.max_distance
+    stranded = ~allowed.any(axis=1) & ~locked
+    if stranded.any():
+        # Nobody within reach: the nearest rep still covers the account (no gaps).
+        nearest = np.argmin(np.where(np.isfinite(dist[stranded]), dist[stranded], np.inf), axis=1)
+        allowed[np.flatnonzero(stranded), nearest] = True
+        notes.append(
+            f"{int(stranded.sum())} account(s) have no rep within "
+            f"{settings.max_distance:g} {settings.distance_unit} and went to the nearest rep: "
+            f"{_sample(account_ids[stranded])}"
+        )
+    far_locks = locked & ~allowed[np.arange(n), np.maximum(owner, 0)]
+    if far_locks.any():
+        notes.append(
+            f"{int(far_locks.sum())} locked account(s) are beyond the maximum distance from "
+            f"their owner and stay locked: {_sample(account_ids[far_locks])}"
+        )
+    allowed[np.flatnonzero(locked), owner[locked]] = True
+
+    revenue_col = "revenue" if "revenue" in accounts else POTENTIAL
+    revenue = np.maximum(_numeric(accounts, revenue_col, "accounts"), 0.0)
+    measures = tuple(_measure(accounts, band, settings, dist, allowed) for band in settings.bands)
+    if settings.distance_weight is None:
+        weight = np.ones(n)
+    else:
+        raw = np.maximum(_numeric(accounts, settings.distance_weight, "accounts"), 0.0)
+        floor = settings.weight_floor * raw.mean() if n and raw.mean() > 0 else 1.0
+        weight = np.maximum(raw, floor)
+    nearest = np.where(allowed, dist, np.inf).min(axis=1) if n else np.zeros(0)
+    compact_scale = float((weight * nearest).sum())
+    if not compact_scale > 0:
+        compact_scale = float(weight.sum() * max(np.nanmean(np.where(allowed, dist, np.nan)), 1.0))
+    compact_scale = compact_scale if compact_scale > 0 else 1.0
+    revenue_total = float(revenue.sum()) or 1.0
+    cost_scale = float(max(n, 1))
+
+    cost = np.empty((n, m))
+    has_owner = owner >= 0
+    move_cost = settings.disruption_weight * revenue * has_owner / revenue_total
+    for lo in range(0, n, CHUNK_ROWS):
+        hi = min(lo + CHUNK_ROWS, n)
+        block = weight[lo:hi, None] * dist[lo:hi] / compact_scale + move_cost[lo:hi, None]
+        rows = np.flatnonzero(has_owner[lo:hi])
+        block[rows, owner[lo:hi][rows]] -= move_cost[lo:hi][rows]
+        block[~allowed[lo:hi]] = np.inf
+        cost[lo:hi] = block * cost_scale
+
+    moved_cap = None
+    if settings.max_moved_revenue_share is not None:
+        moved_cap = settings.max_moved_revenue_share * revenue_total
+    return _Instance(
+        account_ids=account_ids,
+        lat=pd.to_numeric(accounts["lat"], errors="coerce").to_numpy(dtype=float),
+        lon=pd.to_numeric(accounts["lon"], errors="coerce").to_numpy(dtype=float),
+        rep_ids=rep_ids,
+        rep_names=rep_names,
+        capacity=capacity,
+        share=capacity / capacity.sum(),
+        owner=owner,
+        previous=previous,
+        locked=locked,
+        distance=dist,
+        cost=cost,
+        weight=weight,
+        revenue=revenue,
+        measures=measures,
+        compact_scale=compact_scale,
+        revenue_total=revenue_total,
+        cost_scale=cost_scale,
+        moved_cap=moved_cap,
+        notes=tuple(notes),
+        settings=settings,
+    )
+
+
+def _check_settings(settings: RebalanceSettings) -> None:
+    """Raise ValueError for settings no model can honour (negative tolerance, unknown solver)."""
+    if settings.solver not in ("highs", "cbc"):
+        raise ValueError(f"unknown solver {settings.solver!r}: use 'highs' or 'cbc'")
+    if settings.distance_unit not in ("km", "min"):
+        raise ValueError("distance_unit must be 'km' or 'min'")
+    names = [b.measure for b in settings.bands]
+    if len(set(names)) != len(names):
+        raise ValueError("each measure may have one band only")
+    for band in settings.bands:
+        if not band.tolerance >= 0:
+            raise ValueError(f"the {band.measure} band needs a tolerance ≥ 0")
+    if settings.time_limit_s <= 0 or settings.band_penalty <= 0 or settings.travel_speed_kmh <= 0:
+        raise ValueError("time limit, band penalty and travel speed must be positive")
+    share = settings.max_moved_revenue_share
+    if share is not None and not 0 <= share <= 1:
+        raise ValueError("max_moved_revenue_share must be between 0 and 1")
+
+
+def _require(df: pd.DataFrame, columns: tuple[str, ...], table: str) -> None:
+    """Raise ValueError naming the columns `table` lacks."""
+    missing = [c for c in columns if c not in df]
+    if missing:
+        raise ValueError(f"{table} lack column(s): {', '.join(missing)}")
+
+
+def _numeric(df: pd.DataFrame, column: str, table: str) -> NDArray:
+    """Return a column as floats, raising ValueError if it is absent or has gaps."""
+    if column not in df:
+        raise ValueError(f"{table} lack column {column!r}")
+    values = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=float)
+    if np.isnan(values).any():
+        bad = df.loc[np.isnan(values)].index[:5].tolist()
+        raise ValueError(
+            f"{table} column {column!r} has missing or non-numeric values (rows {bad})"
+        )
+    return values
+
+
+def _sample(ids: NDArray, k: int = 5) -> str:
+    """Return the first few ids of a list as text, with how many more there are."""
+    head = ", ".join(map(str, ids[:k]))
+    return head + (f" and {len(ids) - k} more" if len(ids) > k else "")
+
+
+def _distance_matrix(
+    accounts: pd.DataFrame,
+    reps: pd.DataFrame,
+    distance: NDArray | pd.DataFrame | None,
+    account_ids: NDArray,
+    rep_ids: NDArray,
+) -> NDArray:
+    """Return accounts × reps distances: the caller's matrix (NaN = no route) or great-circle km."""
+    n, m = len(account_ids), len(rep_ids)
+    if distance is not None:
+        if isinstance(distance, pd.DataFrame):
+            frame = distance.copy()
+            frame.index, frame.columns = frame.index.astype(str), frame.columns.astype(str)
+            missing = set(account_ids) - set(frame.index) | set(rep_ids) - set(frame.columns)
+            if missing:
+                raise ValueError(
+                    f"the distance matrix lacks ids: {_sample(np.array(sorted(missing)))}"
+                )
+            out = frame.loc[list(account_ids), list(rep_ids)].to_numpy(dtype=float)
+        else:
+            out = np.asarray(distance, dtype=float)
+            if out.shape != (n, m):
+                raise ValueError(f"the distance matrix must be {n} × {m}, not {out.shape}")
+            out = out.copy()
+        if (out < 0).any():
+            raise ValueError("the distance matrix has negative entries")
+        out[np.isnan(out)] = np.inf
+        unreachable = ~np.isfinite(out).any(axis=1)
+        if unreachable.any():
+            raise ValueError(
+                f"accounts with no route to any rep: {_sample(account_ids[unreachable])}"
+            )
+        return out
+    lat, lon = _numeric(accounts, "lat", "accounts"), _numeric(accounts, "lon", "accounts")
+    home_lat, home_lon = _numeric(reps, "home_lat", "reps"), _numeric(reps, "home_lon", "reps")
+    out = np.empty((n, m))
+    for lo in range(0, n, CHUNK_ROWS):  # in blocks: the haversine temporaries are 5 × the block
+        hi = min(lo + CHUNK_ROWS, n)
+        out[lo:hi] = distance_matrix_km(lat[lo:hi], lon[lo:hi], home_lat, home_lon)
+    return out
+
+
+def _measure(
+    accounts: pd.DataFrame,
+    band: Band,
+    settings: RebalanceSettings,
+    dist: NDArray,
+    allowed: NDArray,
+) -> _Measure:
+    """Return a balance measure with its model scale; workload gains travel when enabled."""
+    n = len(accounts)
+    if band.measure == ACCOUNT_COUNT:
+        base = np.ones(n)
+    else:
+        base = _numeric(accounts, band.measure, "accounts")
+        if (base < 0).any():
+            raise ValueError(f"accounts column {band.measure!r} has negative values")
+    travel = None
+    if settings.travel and band.measure == WORKLOAD and "visits_per_year" in accounts:
+        visits = np.maximum(_numeric(accounts, "visits_per_year", "accounts"), 0.0)
+        per_unit = 1 / 60.0 if settings.distance_unit == "min" else 1 / settings.travel_speed_kmh
+        travel = visits * 2 * per_unit
+    total = float(base.sum())
+    if travel is not None and n:
+        total += float((travel * np.where(allowed, dist, np.inf).min(axis=1)).sum())
+    scale = total / n if n and total > 0 else 1.0
+    return _Measure(band.measure, band.tolerance, base, travel, scale, total if total > 0 else 1.0)
+
+
+# ================================================================================
+# Variables and constraints: the master LP over units (accounts or groups)
+# ================================================================================
+
+
+@dataclass(frozen=True)
+class _Units:
+    """What the model sees of its units (accounts, or groups of nearby accounts), in model units."""
+
+    cost: NDArray  # units × reps, inf where not allowed
+    coef: tuple[NDArray, ...]  # per measure: units × 1 (same for every rep) or units × reps
+    moved: NDArray | None  # units × reps: revenue that changes owner (only with a cap)
+    labels: NDArray  # names for rows: account ids, or group numbers
+
+    @property
+    def size(self) -> int:
+        """Return the number of units."""
+        return self.cost.shape[0]
+
+
+@dataclass(frozen=True)
+class _Coupling:
+    """The rows tying reps together: bands, realised totals and the moved-revenue cap.
+
+    Row layout: lower band rows k·m + j, upper band rows K·m + k·m + j, then one
+    realised-total row per travel measure, then the cap row.
+    """
+
+    measures: tuple[str, ...]
+    rep_ids: NDArray
+    lower: NDArray  # K × m: fixed target: band floor (model units); realised: (1−τ)·share
+    upper: NDArray  # K × m: fixed target: band ceiling; realised: (1+τ)·share
+    realised: NDArray  # K bools
+    locked_load: NDArray  # K × m: load locked accounts already put on each rep
+    locked_moved: float
+    w_bounds: NDArray  # K × 2: bounds on a realised team total (model units)
+    penalty: float  # objective (model units) per model unit of slack
+    cap: float | None  # moved revenue allowed, model units
+
+    @property
+    def k(self) -> int:
+        """Return the number of balance measures."""
+        return len(self.measures)
+
+    @property
+    def m(self) -> int:
+        """Return the number of reps."""
+        return len(self.rep_ids)
+
+    @property
+    def total_rows(self) -> NDArray:
+        """Return the row index of each measure's realised-total row (−1 for fixed targets)."""
+        out = np.full(self.k, -1)
+        realised = np.flatnonzero(self.realised)
+        out[realised] = 2 * self.k * self.m + np.arange(len(realised))
+        return out
+
+    @property
+    def cap_row(self) -> int:
+        """Return the index of the moved-revenue row (−1 without a cap)."""
+        return 2 * self.k * self.m + int(self.realised.sum()) if self.cap is not None else -1
+
+    @property
+    def n_rows(self) -> int:
+        """Return how many coupling rows the model has."""
+        return 2 * self.k * self.m + int(self.realised.sum()) + (self.cap is not None)
+
+
+def _coupling(inst: _Instance, units: _Units) -> _Coupling:
+    """Return bands, targets and locked loads in model units for the instance's measures."""
+    k_count, m = len(inst.measures), inst.m
+    lower, upper = np.zeros((k_count, m)), np.zeros((k_count, m))
+    locked_load = np.zeros((k_count, m))
+    w_bounds = np.zeros((k_count, 2))
+    idx = np.flatnonzero(inst.locked)
+    for k, meas in enumerate(inst.measures):
+        values = meas.values(idx, inst.distance[idx]) / meas.scale
+        rep_values = values[np.arange(len(idx)), 0 if values.shape[1] == 1 else inst.owner[idx]]
+        locked_load[k] = np.bincount(inst.owner[idx], weights=rep_values, minlength=m)
+        if meas.realised:
+            lower[k] = (1 - meas.tolerance) * inst.share
+            upper[k] = (1 + meas.tolerance) * inst.share
+            coef = units.coef[k]
+            finite = np.isfinite(units.cost)
+            low = np.where(finite, coef, np.inf).min(axis=1).sum() if units.size else 0.0
+            high = np.where(finite, coef, -np.inf).max(axis=1).sum() if units.size else 0.0
+            w_bounds[k] = locked_load[k].sum() + low, locked_load[k].sum() + high
+        else:
+            total = meas.base.sum() / meas.scale
+            lower[k] = (1 - meas.tolerance) * total * inst.share
+            upper[k] = (1 + meas.tolerance) * total * inst.share
+    # One average rep's target, n/m model units, costs `band_penalty` objective units.
+    penalty = inst.settings.band_penalty * m * inst.cost_scale / max(inst.n, 1)
+    cap = None
+    if inst.moved_cap is not None:
+        cap = inst.moved_cap / (inst.revenue_total / max(inst.n, 1))
+    return _Coupling(
+        measures=tuple(meas.name for meas in inst.measures),
+        rep_ids=inst.rep_ids,
+        lower=lower,
+        upper=upper,
+        realised=np.array([meas.realised for meas in inst.measures], dtype=bool),
+        locked_load=locked_load,
+        locked_moved=0.0,  # a locked account stays with its owner
+        w_bounds=w_bounds,
+        penalty=penalty,
+        cap=cap,
+    )
+
+
+def _account_units(inst: _Instance, idx: NDArray) -> _Units:
+    """Return the movable accounts `idx` as model units (views when nothing is locked)."""
+    everyone = len(idx) == inst.n
+    rows: NDArray | slice = slice(None) if everyone else idx
+    coef = tuple(meas.values(rows, inst.distance[rows]) / meas.scale for meas in inst.measures)
+    moved = None
+    if inst.moved_cap is not None:
+        owner = inst.owner[rows]
+        rev = inst.revenue[rows] / (inst.revenue_total / max(inst.n, 1))
+        moved = np.repeat((rev * (owner >= 0))[:, None], inst.m, axis=1)
+        has = np.flatnonzero(owner >= 0)
+        moved[has, owner[has]] = 0.0
+    cost = inst.cost if everyone else inst.cost[idx]
+    return _Units(cost=cost, coef=coef, moved=moved, labels=inst.account_ids[idx])
+
+
+@dataclass(frozen=True)
+class _RowBlock:
+    """Rows of one constraint family: bounds, names and entries (row, column, value)."""
+
+    lower: NDArray
+    upper: NDArray
+    names: list[str]
+
+
+@dataclass(frozen=True)
+class _ColBlock:
+    """Columns of one variable family: costs, bounds, names and their matrix entries."""
+
+    cost: NDArray
+    lower: NDArray
+    upper: NDArray
+    rows: NDArray  # entry row indices
+    cols: NDArray  # entry column index within the block
+    values: NDArray
+    names: list[str]
+
+
+def _balance_rows(coupling: _Coupling, fixed: _Fixed) -> _RowBlock:
+    """Return the band rows for every measure m and rep j.
+
+    Fixed targets:   Σ_i a_im·x_ij + s⁻_mj ≥ (1−τ_m)·T_mj   and   Σ_i a_im·x_ij − s⁺_mj ≤ (1+τ_m)·T_mj.
+    Travel measures: Σ_i a_ijm·x_ij − (1−τ_m)·share_j·W_m + s⁻_mj ≥ 0, and the same with (1+τ_m),
+    so the target follows the realised team total W_m.
+    Loads already fixed (locked accounts, accounts settled at their best rep) move to the right.
+    """
+    lo = np.where(coupling.realised[:, None], 0.0, coupling.lower) - fixed.load
+    up = np.where(coupling.realised[:, None], 0.0, coupling.upper) - fixed.load
+    names = [
+        f"balance_{meas}_{side}[{rep}]"
+        for side in ("lower", "upper")
+        for meas in coupling.measures
+        for rep in coupling.rep_ids
+    ]
+    return _RowBlock(
+        lower=np.concatenate([lo.ravel(), np.full(lo.size, -np.inf)]),
+        upper=np.concatenate([np.full(up.size, np.inf), up.ravel()]),
+        names=names,
+    )
+
+
+def _realised_total_rows(coupling: _Coupling, fixed: _Fixed) -> _RowBlock:
+    """Return, for each travel measure m, the row Σ_ij a_ijm·x_ij − W_m = 0 defining its team total."""
+    realised = np.flatnonzero(coupling.realised)
+    rhs = -fixed.total[realised]
+    return _RowBlock(
+        lower=rhs,
+        upper=rhs.copy(),
+        names=[f"realised_total_{coupling.measures[k]}" for k in realised],
+    )
+
+
+def _moved_revenue_row(coupling: _Coupling, fixed: _Fixed) -> _RowBlock:
+    """Return the cap Σ_i Σ_{j≠owner(i)} rev_i·x_ij − s_cap ≤ cap (no row without a cap)."""
+    if coupling.cap is None:
+        return _RowBlock(np.zeros(0), np.zeros(0), [])
+    return _RowBlock(
+        np.array([-np.inf]), np.array([coupling.cap - fixed.moved]), ["moved_revenue_cap"]
+    )
+
+
+def _assignment_rows(labels: NDArray) -> _RowBlock:
+    """Return Σ_j x_ij = 1 for every free unit i: exactly one rep per account."""
+    count = len(labels)
+    return _RowBlock(np.ones(count), np.ones(count), [f"assign[{label}]" for label in labels])
+
+
+def _slack_columns(coupling: _Coupling) -> _ColBlock:
+    """Return the elastic slacks s⁻ ≥ 0 (lower band rows), s⁺ ≥ 0 (upper) and s_cap ≥ 0.
+
+    Each costs `penalty` per model unit, so a band bends only when it cannot hold.
+    """
+    band = 2 * coupling.k * coupling.m
+    half = band // 2
+    rows = np.arange(band)
+    values = np.concatenate([np.ones(half), -np.ones(half)])
+    names = [f"slack_{name[len('balance_') :]}" for name in _balance_names(coupling)]
+    if coupling.cap is not None:
+        rows = np.append(rows, coupling.cap_row)
+        values = np.append(values, -1.0)
+        names.append("slack_moved_revenue")
+    count = len(rows)
+    return _ColBlock(
+        cost=np.full(count, coupling.penalty),
+        lower=np.zeros(count),
+        upper=np.full(count, np.inf),
+        rows=rows,
+        cols=np.arange(count),
+        values=values,
+        names=names,
+    )
+
+
+def _realised_total_columns(coupling: _Coupling) -> _ColBlock:
+    """Return W_m, the realised team total of each travel measure, between its least and most."""
+    realised = np.flatnonzero(coupling.realised)
+    k_count, m = coupling.k, coupling.m
+    rows, cols, values = [], [], []
+    for c, k in enumerate(realised):
+        lower_rows = k * m + np.arange(m)
+        upper_rows = k_count * m + k * m + np.arange(m)
+        rows += [lower_rows, upper_rows, [coupling.total_rows[k]]]
+        cols += [np.full(2 * m + 1, c)]
+        values += [-coupling.lower[k], -coupling.upper[k], [-1.0]]
+    return _ColBlock(
+        cost=np.zeros(len(realised)),
+        lower=coupling.w_bounds[realised, 0],
+        upper=coupling.w_bounds[realised, 1],
+        rows=np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64),
+        cols=np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64),
+        values=np.concatenate(values) if values else np.zeros(0),
+        names=[f"total_{coupling.measures[k]}" for k in realised],
+    )
+
+
+def _assignment_columns(
+    units: _Units, coupling: _Coupling, unit: NDArray, rep: NDArray, row_of_unit: NDArray
+) -> _ColBlock:
+    """Return x_ij for the pairs (unit, rep): cost c_ij, entries in its assignment and coupling rows."""
+    k_count, m = coupling.k, coupling.m
+    count = len(unit)
+    rows = [coupling.n_rows + row_of_unit[unit]]
+    values = [np.ones(count)]
+    for k in range(k_count):
+        coef = units.coef[k]
+        a = coef[unit, 0] if coef.shape[1] == 1 else coef[unit, rep]
+        rows += [k * m + rep, k_count * m + k * m + rep]
+        values += [a, a]
+        if coupling.realised[k]:
+            rows.append(np.full(count, coupling.total_rows[k]))
+            values.append(a)
+    if coupling.cap is not None and units.moved is not None:
+        rows.append(np.full(count, coupling.cap_row))
+        values.append(units.moved[unit, rep])
+    per = len(rows)
+    return _ColBlock(
+        cost=units.cost[unit, rep],
+        lower=np.zeros(count),
+        upper=np.ones(count),
+        rows=np.column_stack(rows).ravel(),
+        cols=np.repeat(np.arange(count), per),
+        values=np.column_stack(values).ravel(),
+        names=[],
+    )
+
+
+def _balance_names(coupling: _Coupling) -> list[str]:
+    """Return the band row names in row order."""
+    return _balance_rows(coupling, _Fixed.empty(coupling)).names
+
+
+@dataclass(frozen=True)
+class _Fixed:
+    """Loads put on the coupling rows by units that are not in the LP (locked or settled)."""
+
+    load: NDArray  # K × m
+    total: NDArray  # K
+    moved: float
+
+    @staticmethod
+    def empty(coupling: _Coupling) -> _Fixed:
+        """Return no fixed load at all."""
+        return _Fixed(np.zeros((coupling.k, coupling.m)), np.zeros(coupling.k), 0.0)
+
+
+def _fixed_loads(units: _Units, coupling: _Coupling, unit: NDArray, rep: NDArray) -> _Fixed:
+    """Return the loads of locked accounts plus units `unit` settled at reps `rep`."""
+    load = coupling.locked_load.copy()
+    for k, coef in enumerate(units.coef):
+        a = coef[unit, 0] if coef.shape[1] == 1 else coef[unit, rep]
+        load[k] += np.bincount(rep, weights=a, minlength=coupling.m)
+    moved = coupling.locked_moved
+    if units.moved is not None and len(unit):
+        moved += float(units.moved[unit, rep].sum())
+    return _Fixed(load=load, total=load.sum(axis=1), moved=moved)
+
+
+# ================================================================================
+# Solve: backends (HiGHS through highspy, CBC through PuLP)
+# ================================================================================
+
+
+@dataclass(frozen=True)
+class _LpAnswer:
+    """A solver's answer: status word, objective, primal values and row duals (LP only)."""
+
+    status: str  # "optimal", "time_limit" or "failed"
+    objective: float
+    x: NDArray
+    row_dual: NDArray
+    mip_bound: float = -math.inf
+
+
+class _Session(Protocol):
+    """A linear model a backend can grow (rows, columns) and re-solve, warm when it can."""
+
+    def add_rows(self, block: _RowBlock) -> None: ...
+
+    def add_cols(self, block: _ColBlock) -> None: ...
+
+    def set_row_bounds(self, rows: NDArray, lower: NDArray, upper: NDArray) -> None: ...
+
+    def solve(
+        self,
+        time_limit: float,
+        integer_from: int | None = None,
+        gap: float = 0.0,
+        offset: float = 0.0,
+    ) -> _LpAnswer: ...
+
+
+class _HighsSession:
+    """A live highspy model: columns and rows are added in place, so re-solves start warm."""
+
+    def __init__(self) -> None:
+        import highspy
+
+        self._highspy = highspy
+        self.h = highspy.Highs()
+        self.h.silent()
+        self.n_rows = 0
+        self.n_cols = 0
+
+    def add_rows(self, block: _RowBlock) -> None:
+        count = len(block.lower)
+        if not count:
+            return
+        inf = self._highspy.kHighsInf
+        self.h.addRows(
+            count,
+            np.clip(block.lower, -inf, inf),
+            np.clip(block.upper, -inf, inf),
+            0,
+            np.zeros(0, dtype=np.int32),
+            np.zeros(0, dtype=np.int32),
+            np.zeros(0),
+        )
+        for r, name in enumerate(block.names):
+            self.h.passRowName(self.n_rows + r, name)
+        self.n_rows += count
+
+    def add_cols(self, block: _ColBlock) -> None:
+        count = len(block.cost)
+        if not count:
+            return
+        matrix = sparse.csc_matrix(
+            (block.values, (block.rows, block.cols)), shape=(self.n_rows, count)
+        )
+        matrix.eliminate_zeros()
+        inf = self._highspy.kHighsInf
+        self.h.addCols(
+            count,
+            block.cost.astype(float),
+            np.clip(block.lower, -inf, inf),
+            np.clip(block.upper, -inf, inf),
+            matrix.nnz,
+            matrix.indptr[:-1].astype(np.int32),
+            matrix.indices.astype(np.int32),
+            matrix.data.astype(float),
+        )
+        for c, name in enumerate(block.names):
+            self.h.passColName(self.n_cols + c, name)
+        self.n_cols += count
+
+    def set_row_bounds(self, rows: NDArray, lower: NDArray, upper: NDArray) -> None:
+        inf = self._highspy.kHighsInf
+        self.h.changeRowsBounds(
+            len(rows),
+            rows.astype(np.int32),
+            np.clip(lower, -inf, inf),
+            np.clip(upper, -inf, inf),
+        )
+
+    def solve(
+        self,
+        time_limit: float,
+        integer_from: int | None = None,
+        gap: float = 0.0,
+        offset: float = 0.0,
+    ) -> _LpAnswer:
+        h = self.h
+        h.setOptionValue("time_limit", max(time_limit, 0.01))
+        if integer_from is not None:
+            count = self.n_cols - integer_from
+            h.changeColsIntegrality(
+                count,
+                np.arange(integer_from, self.n_cols, dtype=np.int32),
+                np.full(count, self._highspy.HighsVarType.kInteger),
+            )
+            h.setOptionValue("mip_rel_gap", gap)
+            h.changeObjectiveOffset(offset)
+        h.run()
+        status = h.getModelStatus()
+        kinds = self._highspy.HighsModelStatus
+        info = h.getInfo()
+        has_solution = info.primal_solution_status == 2  # feasible
+        if status == kinds.kOptimal:
+            word = "optimal"
+        elif has_solution and status in (kinds.kTimeLimit, kinds.kInterrupt):
+            word = "time_limit"
+        else:
+            return _LpAnswer("failed", math.nan, np.zeros(0), np.zeros(0))
+        solution = h.getSolution()
+        row_dual = np.asarray(solution.row_dual) if integer_from is None else np.zeros(0)
+        bound = info.mip_dual_bound if integer_from is not None else -math.inf
+        return _LpAnswer(
+            word, info.objective_function_value, np.asarray(solution.col_value), row_dual, bound
+        )
+
+
+class _PulpSession:
+    """The same model rebuilt in PuLP for CBC at every solve (CBC keeps no state between runs)."""
+
+    def __init__(self) -> None:
+        self.row_lower: list[float] = []
+        self.row_upper: list[float] = []
+        self.row_names: list[str] = []
+        self.blocks: list[tuple[int, _ColBlock]] = []  # (first column, block)
+        self.n_cols = 0
+
+    def add_rows(self, block: _RowBlock) -> None:
+        self.row_lower += list(block.lower)
+        self.row_upper += list(block.upper)
+        self.row_names += block.names
+
+    def add_cols(self, block: _ColBlock) -> None:
+        self.blocks.append((self.n_cols, block))
+        self.n_cols += len(block.cost)
+
+    def set_row_bounds(self, rows: NDArray, lower: NDArray, upper: NDArray) -> None:
+        for r, lo, up in zip(rows, lower, upper, strict=True):
+            self.row_lower[r], self.row_upper[r] = float(lo), float(up)
+
+    def solve(
+        self,
+        time_limit: float,
+        integer_from: int | None = None,
+        gap: float = 0.0,
+        offset: float = 0.0,
+    ) -> _LpAnswer:
+        import pulp
+
+        n_rows = len(self.row_lower)
+        cost = np.concatenate([b.cost for _, b in self.blocks])
+        lower = np.concatenate([b.lower for _, b in self.blocks])
+        upper = np.concatenate([b.upper for _, b in self.blocks])
+        rows = np.concatenate([b.rows for _, b in self.blocks])
+        cols = np.concatenate([b.cols + first for first, b in self.blocks])
+        values = np.concatenate([b.values for _, b in self.blocks])
+        matrix = sparse.csr_matrix((values, (rows, cols)), shape=(n_rows, self.n_cols))
+        matrix.eliminate_zeros()
+        prob = pulp.LpProblem("rebalance", pulp.LpMinimize)
+        integer = np.zeros(self.n_cols, dtype=bool)
+        if integer_from is not None:
+            integer[integer_from:] = True
+        variables = [
+            pulp.LpVariable(
+                f"v{c}",
+                lowBound=None if np.isinf(lower[c]) else float(lower[c]),
+                upBound=None if np.isinf(upper[c]) else float(upper[c]),
+                cat=pulp.LpInteger if integer[c] else pulp.LpContinuous,
+            )
+            for c in range(self.n_cols)
+        ]
+        prob += (
+            pulp.LpAffineExpression([(variables[c], float(cost[c])) for c in np.flatnonzero(cost)])
+            + offset
+        )
+        names = _unique_names(self.row_names)
+        for r in range(n_rows):
+            start, stop = matrix.indptr[r], matrix.indptr[r + 1]
+            expr = pulp.LpAffineExpression(
+                [
+                    (variables[c], float(v))
+                    for c, v in zip(
+                        matrix.indices[start:stop], matrix.data[start:stop], strict=True
+                    )
+                ]
+            )
+            lo, up = self.row_lower[r], self.row_upper[r]
+            if lo == up:
+                prob += pulp.LpConstraint(expr, pulp.LpConstraintEQ, names[r], lo)
+            elif np.isfinite(lo):
+                prob += pulp.LpConstraint(expr, pulp.LpConstraintGE, names[r], lo)
+            else:
+                prob += pulp.LpConstraint(expr, pulp.LpConstraintLE, names[r], up)
+        solver = pulp.PULP_CBC_CMD(
+            msg=False,
+            timeLimit=max(time_limit, 1.0),
+            gapRel=gap if integer_from is not None else None,
+        )
+        prob.solve(solver)
+        x = np.array([v.varValue if v.varValue is not None else np.nan for v in variables])
+        if np.isnan(x).any():
+            return _LpAnswer("failed", math.nan, np.zeros(0), np.zeros(0))
+        constraints = list(prob.constraints.values())
+        row_dual = (
+            np.array([c.pi if c.pi is not None else 0.0 for c in constraints])
+            if integer_from is None
+            else np.zeros(0)
+        )
+        word = "optimal" if prob.sol_status == pulp.LpSolutionOptimal else "time_limit"
+        if prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+            return _LpAnswer("failed", math.nan, np.zeros(0), np.zeros(0))
+        return _LpAnswer(word, float(pulp.value(prob.objective)), x, row_dual)
+
+
+def _unique_names(names: list[str]) -> list[str]:
+    """Return names CBC can read (letters, digits, _ [ ]), made unique with a suffix if needed."""
+    out, seen = [], set()
+    for r, name in enumerate(names):
+        clean = re.sub(r"[^A-Za-z0-9_\[\]]", "_", name)
+        if clean in seen:
+            clean = f"{clean}_{r}"
+        seen.add(clean)
+        out.append(clean)
+    return out
+
+
+def _session(solver: str) -> _Session:
+    """Return an empty model for the chosen solver."""
+    return _HighsSession() if solver == "highs" else _PulpSession()
+
+
+# ================================================================================
+# Solve: prices, the Lagrangian bound, column generation
+# ================================================================================
+
+
+@dataclass(frozen=True)
+class _Duals:
+    """Prices of the coupling rows, clipped to the signs and caps that keep every slack priced ≥ 0."""
+
+    lower: NDArray  # K × m, in [0, penalty]
+    upper: NDArray  # K × m, in [−penalty, 0]
+    total: NDArray  # K (0 for fixed-target measures)
+    cap: float  # in [−penalty, 0]
+
+    @property
+    def weight(self) -> NDArray:
+        """Return the price a rep pays per model unit of each measure (K × m)."""
+        return self.lower + self.upper + self.total[:, None]
+
+    @staticmethod
+    def zero(coupling: _Coupling) -> _Duals:
+        """Return all prices zero: every unit simply wants its cheapest rep."""
+        zeros = np.zeros((coupling.k, coupling.m))
+        return _Duals(zeros, zeros.copy(), np.zeros(coupling.k), 0.0)
+
+    @staticmethod
+    def from_rows(coupling: _Coupling, row_dual: NDArray) -> _Duals:
+        """Return the prices read from a solver's row duals (sign convention c − Aᵀy)."""
+        k_count, m, p = coupling.k, coupling.m, coupling.penalty
+        band = k_count * m
+        lower = np.clip(row_dual[:band].reshape(k_count, m), 0.0, p)
+        upper = np.clip(row_dual[band : 2 * band].reshape(k_count, m), -p, 0.0)
+        total = np.zeros(k_count)
+        rows = coupling.total_rows
+        total[coupling.realised] = row_dual[rows[coupling.realised]]
+        cap = (
+            float(np.clip(row_dual[coupling.cap_row], -p, 0.0)) if coupling.cap is not None else 0.0
+        )
+        return _Duals(lower, upper, total, cap)
+
+
+def _priced_costs(units: _Units, duals: _Duals, lo: int, hi: int) -> NDArray:
+    """Return c_ij − Σ_m a_ijm·π_mj − rev_moved_ij·π_cap for units lo..hi: what each rep 'costs'."""
+    out = units.cost[lo:hi].copy()
+    weight = duals.weight
+    for k, coef in enumerate(units.coef):
+        if np.any(weight[k]):
+            out -= coef[lo:hi] * weight[k][None, :]
+    if units.moved is not None and duals.cap:
+        out -= units.moved[lo:hi] * duals.cap
+    return out
+
+
+def _best_reps(units: _Units, duals: _Duals) -> tuple[NDArray, NDArray]:
+    """Return each unit's cheapest priced cost and the rep that gives it."""
+    best = np.empty(units.size)
+    arg = np.empty(units.size, dtype=np.int64)
+    for lo in range(0, units.size, CHUNK_ROWS):
+        hi = min(lo + CHUNK_ROWS, units.size)
+        priced = _priced_costs(units, duals, lo, hi)
+        arg[lo:hi] = priced.argmin(axis=1)
+        best[lo:hi] = priced[np.arange(hi - lo), arg[lo:hi]]
+    return best, arg
+
+
+def _lagrangian_bound(coupling: _Coupling, duals: _Duals, best: NDArray) -> float:
+    """Return the Lagrangian lower bound Σ_i min_j(priced c_ij) + Σ rows' price × bound (+ W terms).
+
+    Valid for any prices within their sign and penalty caps: it is the dual
+    objective of the full LP with u_i = min_j (c_ij − a_i·π_j), which is dual feasible.
+    """
+    fixed = _Fixed(coupling.locked_load, coupling.locked_load.sum(axis=1), coupling.locked_moved)
+    bound = float(best.sum())
+    realised = coupling.realised[:, None]
+    lo = np.where(realised, 0.0, coupling.lower) - fixed.load
+    up = np.where(realised, 0.0, coupling.upper) - fixed.load
+    bound += float((duals.lower * lo).sum() + (duals.upper * up).sum())
+    bound -= float((duals.total * fixed.total).sum())
+    if coupling.cap is not None:
+        bound += duals.cap * (coupling.cap - fixed.moved)
+    for k in np.flatnonzero(coupling.realised):
+        # W_m is bounded, so its reduced cost contributes its worst end rather than −∞.
+        reduced = float(
+            (coupling.lower[k] * duals.lower[k]).sum()
+            + (coupling.upper[k] * duals.upper[k]).sum()
+            + duals.total[k]
+        )
+        bound += min(reduced * coupling.w_bounds[k, 0], reduced * coupling.w_bounds[k, 1])
+    return bound
+
+
+@dataclass(frozen=True)
+class _LpRelaxation:
+    """The LP relaxation solved by column generation: prices, bound and the fractional plan."""
+
+    duals: _Duals
+    bound: float  # Lagrangian bound for these units (model units)
+    objective: float  # the restricted LP's optimum (model units, locked cost excluded)
+    unit: NDArray  # pairs carrying weight: unit, rep, share
+    rep: NDArray
+    share: NDArray
+    status: str  # "optimal" (no pair prices out), "time_limit" or "failed"
+    rounds: int
+
+
+class _Master:
+    """The restricted master LP: settled units sit in the row bounds, the rest carry a few reps."""
+
+    def __init__(self, units: _Units, coupling: _Coupling, solver: str) -> None:
+        self.units, self.coupling = units, coupling
+        self.session = _session(solver)
+        self.fixed_rep = np.full(units.size, -1, dtype=np.int64)
+        self.row_of_unit = np.full(units.size, -1, dtype=np.int64)
+        self.free: list[int] = []
+        self.col_unit = np.zeros(0, dtype=np.int64)
+        self.col_rep = np.zeros(0, dtype=np.int64)
+        self.first_pair_col = 0
+
+    def build(self, unit: NDArray, rep: NDArray) -> None:
+        """Create the model: units with one candidate rep are settled, the others get rows."""
+        units, coupling = self.units, self.coupling
+        count = np.bincount(unit, minlength=units.size)
+        single = count[unit] == 1
+        self.fixed_rep[unit[single]] = rep[single]
+        fixed = self._fixed()
+        for block in (
+            _balance_rows(coupling, fixed),
+            _realised_total_rows(coupling, fixed),
+            _moved_revenue_row(coupling, fixed),
+        ):
+            self.session.add_rows(block)
+        self.session.add_cols(_slack_columns(coupling))
+        self.session.add_cols(_realised_total_columns(coupling))
+        self.first_pair_col = len(_slack_columns(coupling).cost) + int(coupling.realised.sum())
+        free_units = np.unique(unit[~single])
+        self._add_units(free_units)
+        self._add_pairs(unit[~single], rep[~single])
+
+    def _fixed(self) -> _Fixed:
+        settled = np.flatnonzero(self.fixed_rep >= 0)
+        return _fixed_loads(self.units, self.coupling, settled, self.fixed_rep[settled])
+
+    def _add_units(self, new: NDArray) -> None:
+        if not len(new):
+            return
+        self.row_of_unit[new] = len(self.free) + np.arange(len(new))
+        self.free += new.tolist()
+        self.session.add_rows(_assignment_rows(self.units.labels[new]))
+
+    def _add_pairs(self, unit: NDArray, rep: NDArray) -> None:
+        if not len(unit):
+            return
+        block = _assignment_columns(self.units, self.coupling, unit, rep, self.row_of_unit)
+        self.session.add_cols(block)
+        self.col_unit = np.concatenate([self.col_unit, unit])
+        self.col_rep = np.concatenate([self.col_rep, rep])
+
+    def release(self, unit: NDArray, rep: NDArray) -> None:
+        """Give settled units rows again, with their settled rep and the new rep `rep` as columns."""
+        old = self.fixed_rep[unit].copy()
+        self.fixed_rep[unit] = -1
+        fixed = self._fixed()
+        rows = _balance_rows(self.coupling, fixed)
+        totals = _realised_total_rows(self.coupling, fixed)
+        cap = _moved_revenue_row(self.coupling, fixed)
+        self.session.set_row_bounds(
+            np.arange(self.coupling.n_rows),
+            np.concatenate([rows.lower, totals.lower, cap.lower]),
+            np.concatenate([rows.upper, totals.upper, cap.upper]),
+        )
+        self._add_units(unit)
+        self._add_pairs(np.concatenate([unit, unit]), np.concatenate([old, rep]))
+
+    def add(self, unit: NDArray, rep: NDArray) -> None:
+        """Add candidate reps for units that already have rows."""
+        self._add_pairs(unit, rep)
+
+    def solve(self, time_limit: float) -> tuple[_LpAnswer, _Duals, NDArray]:
+        """Solve the LP; return the answer, the coupling prices and each free unit's row price."""
+        answer = self.session.solve(time_limit)
+        if answer.status == "failed":
+            return answer, _Duals.zero(self.coupling), np.zeros(len(self.free))
+        duals = _Duals.from_rows(self.coupling, answer.row_dual)
+        return answer, duals, answer.row_dual[self.coupling.n_rows :]
+
+    def fixed_cost(self) -> float:
+        """Return the cost of the settled units at their reps (model units)."""
+        settled = np.flatnonzero(self.fixed_rep >= 0)
+        return float(self.units.cost[settled, self.fixed_rep[settled]].sum())
+
+
+def _column_generation(
+    units: _Units, coupling: _Coupling, unit: NDArray, rep: NDArray, solver: str, deadline: float
+) -> _LpRelaxation:
+    """Return the LP relaxation over all pairs, solved by pricing every pair against the prices.
+
+    Starts from the candidate pairs (unit, rep); each round adds the pairs whose
+    reduced cost is negative and releases settled units whose best rep changed.
+    When none are left, the restricted optimum is the full LP optimum and equals
+    the Lagrangian bound.
+    """
+    master = _Master(units, coupling, solver)
+    master.build(unit, rep)
+    bound, status, rounds = -math.inf, "failed", 0
+    duals = _Duals.zero(coupling)
+    answer = None
+    while rounds < MAX_PRICING_ROUNDS:
+        rounds += 1
+        answer, duals, unit_price = master.solve(deadline - time.perf_counter())
+        if answer.status == "failed":
+            break
+        best, arg = _best_reps(units, duals)
+        bound = max(bound, _lagrangian_bound(coupling, duals, best))
+        status = answer.status
+        if answer.status != "optimal" or time.perf_counter() > deadline:
+            status = "time_limit"
+            break
+        settled = np.flatnonzero(master.fixed_rep >= 0)
+        settled_cost = _pair_priced(units, duals, settled, master.fixed_rep[settled])
+        drift = settled[settled_cost - best[settled] > PRICE_TOLERANCE]
+        new_unit, new_rep = _negative_pairs(units, duals, np.array(master.free), unit_price, master)
+        if not len(drift) and not len(new_unit):
+            break
+        master.release(drift, arg[drift])
+        master.add(new_unit, new_rep)
+    if answer is None or answer.status == "failed":
+        return _LpRelaxation(duals, bound, math.nan, *_empty_pairs(), "failed", rounds)
+    x = answer.x[master.first_pair_col :]
+    carry = x > 1e-9
+    settled = np.flatnonzero(master.fixed_rep >= 0)
+    return _LpRelaxation(
+        duals=duals,
+        bound=bound,
+        objective=answer.objective + master.fixed_cost(),
+        unit=np.concatenate([settled, master.col_unit[carry]]),
+        rep=np.concatenate([master.fixed_rep[settled], master.col_rep[carry]]),
+        share=np.concatenate([np.ones(len(settled)), x[carry]]),
+        status=status,
+        rounds=rounds,
+    )
+
+
+def _empty_pairs() -> tuple[NDArray, NDArray, NDArray]:
+    """Return no pairs at all."""
+    return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+
+
+def _pair_priced(units: _Units, duals: _Duals, unit: NDArray, rep: NDArray) -> NDArray:
+    """Return the priced cost of specific pairs (unit, rep)."""
+    out = units.cost[unit, rep].copy()
+    weight = duals.weight
+    for k, coef in enumerate(units.coef):
+        a = coef[unit, 0] if coef.shape[1] == 1 else coef[unit, rep]
+        out -= a * weight[k, rep]
+    if units.moved is not None and duals.cap:
+        out -= units.moved[unit, rep] * duals.cap
+    return out
+
+
+def _negative_pairs(
+    units: _Units, duals: _Duals, free: NDArray, unit_price: NDArray, master: _Master
+) -> tuple[NDArray, NDArray]:
+    """Return up to a few pairs per free unit whose reduced cost (priced cost − row price) is < 0."""
+    if not len(free):
+        return _empty_pairs()[:2]
+    found_unit, found_rep = [], []
+    order = np.argsort(free)
+    sorted_free, sorted_price = free[order], unit_price[order]
+    for lo in range(0, units.size, CHUNK_ROWS):
+        hi = min(lo + CHUNK_ROWS, units.size)
+        a, b = np.searchsorted(sorted_free, [lo, hi])
+        if a == b:
+            continue
+        rows = sorted_free[a:b]
+        reduced = _priced_costs(units, duals, lo, hi)[rows - lo] - sorted_price[a:b, None]
+        reduced[~(reduced < -PRICE_TOLERANCE)] = np.inf
+        take = min(NEW_COLUMNS_PER_ACCOUNT, units.cost.shape[1])
+        part = np.argpartition(reduced, take - 1, axis=1)[:, :take]
+        picked = np.take_along_axis(reduced, part, axis=1)
+        r, c = np.nonzero(np.isfinite(picked))
+        found_unit.append(rows[r])
+        found_rep.append(part[r, c])
+    if not found_unit:
+        return _empty_pairs()[:2]
+    unit, rep = np.concatenate(found_unit), np.concatenate(found_rep)
+    # A pair already in the LP cannot price out; tolerance noise might say so.
+    m = units.cost.shape[1]
+    keep = ~np.isin(unit * m + rep, master.col_unit * m + master.col_rep)
+    return unit[keep], rep[keep]
+
+
+def _initial_pairs(units: _Units, coupling: _Coupling) -> tuple[NDArray, NDArray]:
+    """Return first candidate pairs: each unit's cheapest reps, and enough near units for every rep.
+
+    The second half keeps the first LP feasible: each rep gets the units
+    cheapest for it until it holds FILL_FACTOR × its upper band of every measure.
+    """
+    size, m = units.cost.shape
+    take = min(INITIAL_CHEAPEST_REPS, m)
+    cheapest = np.argpartition(units.cost, take - 1, axis=1)[:, :take]
+    unit = [np.repeat(np.arange(size), take)]
+    rep = [cheapest.ravel()]
+    need = np.where(
+        coupling.realised[:, None], coupling.upper * coupling.w_bounds[:, :1], coupling.upper
+    )
+    for j in range(m):
+        finite = np.flatnonzero(np.isfinite(units.cost[:, j]))
+        order = finite[np.argsort(units.cost[finite, j], kind="stable")]
+        depth = 0
+        for k, coef in enumerate(units.coef):
+            a = coef[order, 0] if coef.shape[1] == 1 else coef[order, j]
+            reach = np.searchsorted(np.cumsum(a), FILL_FACTOR * need[k, j]) + 1
+            depth = max(depth, int(reach))
+        unit.append(order[:depth])
+        rep.append(np.full(min(depth, len(order)), j))
+    return _unique_pairs(np.concatenate(unit), np.concatenate(rep), m)
+
+
+def _unique_pairs(unit: NDArray, rep: NDArray, m: int) -> tuple[NDArray, NDArray]:
+    """Return the distinct (unit, rep) pairs, sorted by unit."""
+    codes = np.unique(unit.astype(np.int64) * m + rep)
+    return codes // m, codes % m
+
+
+# ================================================================================
+# Solve: groups of nearby accounts for the first prices
+# ================================================================================
+
+
+def _groups(inst: _Instance, idx: NDArray, target: int) -> NDArray:
+    """Return a group number per movable account: same grid cell and same owner.
+
+    The cell is the smallest of a doubling series that yields at most `target`
+    groups. Accounts without coordinates form groups of their own.
+    """
+    lat, lon = inst.lat[idx], inst.lon[idx]
+    placed = np.isfinite(lat) & np.isfinite(lon)
+    lat, lon = np.where(placed, lat, 0.0), np.where(placed, lon, 0.0)
+    y_km = lat * 111.2
+    x_km = lon * 111.2 * np.cos(np.radians(lat))
+    owner = inst.owner[idx] + 1
+    lone = np.where(placed, 0, np.arange(1, len(idx) + 1))
+    label = np.zeros(len(idx), dtype=np.int64)
+    for cell in (0.5 * 2**p for p in range(14)):
+        keys = np.column_stack([np.floor(y_km / cell), np.floor(x_km / cell), owner, lone]).astype(
+            np.int64
+        )
+        _, label = np.unique(keys, axis=0, return_inverse=True)
+        if label.max(initial=-1) + 1 <= target:
+            break
+    return label.ravel()
+
+
+def _group_units(units: _Units, label: NDArray) -> _Units:
+    """Return groups as units: costs, measures and moved revenue summed over their accounts."""
+    count = int(label.max()) + 1
+    member = sparse.csr_matrix(
+        (np.ones(units.size), (label, np.arange(units.size))), shape=(count, units.size)
+    )
+    coef = tuple(np.asarray(member @ c) for c in units.coef)
+    moved = np.asarray(member @ units.moved) if units.moved is not None else None
+    return _Units(
+        cost=np.asarray(member @ units.cost),
+        coef=coef,
+        moved=moved,
+        labels=np.array([f"group_{g}" for g in range(count)], dtype=object),
+    )
+
+
+def _pairs_from_groups(
+    units: _Units, label: NDArray, group_lp: _LpRelaxation
+) -> tuple[NDArray, NDArray]:
+    """Return candidate pairs for accounts: their group's reps in the group LP, and their best rep."""
+    used = sparse.csr_matrix(
+        (np.ones(len(group_lp.unit)), (group_lp.unit, group_lp.rep)),
+        shape=(int(label.max()) + 1, units.cost.shape[1]),
+    )
+    expanded = used[label].tocoo()
+    _, best = _best_reps(units, group_lp.duals)
+    return _unique_pairs(
+        np.concatenate([expanded.row, np.arange(units.size)]),
+        np.concatenate([expanded.col, best]),
+        units.cost.shape[1],
+    )
+
+
+# ================================================================================
+# Solve: the final MIP over near-tied pairs
+# ================================================================================
+
+
+@dataclass(frozen=True)
+class _Integer:
+    """An integer assignment of the movable accounts and what is known about its optimality."""
+
+    rep: NDArray
+    status: str
+    proven: bool  # optimal for the full model (within the MIP gap)
+    theta: float  # reduced-cost threshold of the pairs the MIP could use
+
+
+def _near_pairs(units: _Units, duals: _Duals, keep: int) -> tuple[NDArray, NDArray]:
+    """Return each unit's `keep` smallest reduced costs (priced cost − unit minimum) and their reps."""
+    m = units.cost.shape[1]
+    keep = min(keep, m)
+    reduced = np.empty((units.size, keep))
+    reps = np.empty((units.size, keep), dtype=np.int64)
+    for lo in range(0, units.size, CHUNK_ROWS):
+        hi = min(lo + CHUNK_ROWS, units.size)
+        priced = _priced_costs(units, duals, lo, hi)
+        priced -= priced.min(axis=1, keepdims=True)
+        if keep < m:
+            part = np.argpartition(priced, keep - 1, axis=1)[:, :keep]
+        else:
+            part = np.tile(np.arange(m), (hi - lo, 1))
+        values = np.take_along_axis(priced, part, axis=1)
+        order = np.argsort(values, axis=1)
+        reduced[lo:hi] = np.take_along_axis(values, order, 1)
+        reps[lo:hi] = np.take_along_axis(part, order, 1)
+    return reduced, reps
+
+
+def _integer_assignment(
+    units: _Units,
+    coupling: _Coupling,
+    lp: _LpRelaxation,
+    solver: str,
+    deadline: float,
+    mip_gap: float,
+    theta: float | None = None,
+) -> _Integer:
+    """Return an integer assignment from a MIP over the pairs with reduced cost ≤ θ.
+
+    Units whose only such pair is their best rep are settled there. θ is as large
+    as the MIP budget allows; if it covers (assignment cost − bound), no pair left
+    out can improve on the answer, so the MIP optimum is the full model's.
+    """
+    reduced, reps = _near_pairs(units, lp.duals, MIP_REPS_PER_ACCOUNT)
+    if theta is None:
+        theta = _threshold(reduced, units.cost.shape[1])
+    rep = reps[:, 0].copy()
+    split = lp.share < 1 - 1e-9
+    whole = ~split
+    # Units the LP put wholly on one rep keep it unless they are in the MIP.
+    rep[lp.unit[whole]] = lp.rep[whole]
+    r, c = _pairs_within(units, lp.duals, theta)
+    pair_unit, pair_rep = _unique_pairs(
+        np.concatenate([r, lp.unit[split]]), np.concatenate([c, lp.rep[split]]), units.cost.shape[1]
+    )
+    free = np.flatnonzero(np.bincount(pair_unit, minlength=units.size) >= 2)
+    if not len(free):
+        return _Integer(rep, "optimal", True, theta)
+    in_mip = np.isin(pair_unit, free)
+    pair_unit, pair_rep = pair_unit[in_mip], pair_rep[in_mip]
+    settled = np.setdiff1d(np.arange(units.size), free)
+    fixed = _fixed_loads(units, coupling, settled, rep[settled])
+    session = _session(solver)
+    for block in (
+        _balance_rows(coupling, fixed),
+        _realised_total_rows(coupling, fixed),
+        _moved_revenue_row(coupling, fixed),
+    ):
+        session.add_rows(block)
+    slack = _slack_columns(coupling)
+    session.add_cols(slack)
+    session.add_cols(_realised_total_columns(coupling))
+    first = len(slack.cost) + int(coupling.realised.sum())
+    row_of_unit = np.full(units.size, -1, dtype=np.int64)
+    row_of_unit[free] = np.arange(len(free))
+    session.add_rows(_assignment_rows(units.labels[free]))
+    session.add_cols(_assignment_columns(units, coupling, pair_unit, pair_rep, row_of_unit))
+    offset = float(units.cost[settled, rep[settled]].sum())
+    answer = session.solve(
+        deadline - time.perf_counter(), integer_from=first, gap=mip_gap, offset=offset
+    )
+    if answer.status == "failed":
+        return _Integer(rep, "time_limit", False, theta)
+    chosen = answer.x[first:] > 0.5
+    rep[pair_unit[chosen]] = pair_rep[chosen]
+    return _Integer(rep, answer.status, answer.status == "optimal", theta)
+
+
+def _pairs_within(units: _Units, duals: _Duals, theta: float) -> tuple[NDArray, NDArray]:
+    """Return every pair (unit, rep) whose reduced cost (priced cost − unit's best) is ≤ θ."""
+    found_unit, found_rep = [], []
+    for lo in range(0, units.size, CHUNK_ROWS):
+        hi = min(lo + CHUNK_ROWS, units.size)
+        priced = _priced_costs(units, duals, lo, hi)
+        priced -= priced.min(axis=1, keepdims=True)
+        r, c = np.nonzero(priced <= theta)
+        found_unit.append(r + lo)
+        found_rep.append(c)
+    return np.concatenate(found_unit), np.concatenate(found_rep)
+
+
+def _threshold(reduced: NDArray, m: int) -> float:
+    """Return θ: the largest reduced cost that keeps the MIP within its account and pair budgets.
+
+    `reduced` holds each unit's few smallest reduced costs, sorted; the budget
+    is counted on them. θ is never below TIE, so pairs tied with a unit's best
+    rep (the LP's split units) are always in the MIP.
+    """
+    further = reduced[:, 1:]
+    flat = np.sort(further[np.isfinite(further)])
+    if not len(flat):
+        return math.inf
+    second = np.sort(further[:, 0])
+    # Free units at threshold t: second-best ≤ t; pairs: all further pairs ≤ t plus their best.
+    units = np.searchsorted(second, flat, side="right")
+    pairs = np.searchsorted(flat, flat, side="right") + units
+    fits = (units <= MIP_ACCOUNTS) & (pairs <= MIP_PAIRS)
+    if fits.all():
+        # Everything collected fits; beyond the collected reps the count is unknown.
+        return math.inf if reduced.shape[1] == m else float(flat[-1])
+    first_over = int(np.argmin(fits))  # counts only grow with t, so fits is True…True False…
+    theta = float(flat[first_over - 1]) if first_over > 0 else TIE
+    return max(theta, TIE)
+
+
+# ================================================================================
+# Objective and report
+# ================================================================================
+
+
+@dataclass(frozen=True)
+class _Score:
+    """An assignment scored exactly: loads, bands, objective terms and violations."""
+
+    loads: NDArray  # K × m in measure units
+    target: NDArray
+    lower: NDArray
+    upper: NDArray
+    compactness: float  # weighted distance over the nearest-rep ideal
+    disruption: float  # share of the team's revenue that changed owner
+    penalty: float
+    objective: float  # compactness + λ·disruption + penalty
+    moved: NDArray  # per account: changed owner (owner on the team) or forced (owner gone)
+    moved_revenue: float
+
+
+def _score(inst: _Instance, rep: NDArray) -> _Score:
+    """Return the exact objective terms and band loads of an assignment (rep index per account)."""
+    n, m = inst.n, inst.m
+    rows = np.arange(n)
+    dist = inst.distance[rows, rep]
+    k_count = len(inst.measures)
+    loads, target = np.zeros((k_count, m)), np.zeros((k_count, m))
+    lower, upper = np.zeros((k_count, m)), np.zeros((k_count, m))
+    penalty = 0.0
+    for k, meas in enumerate(inst.measures):
+        values = meas.base + (meas.travel * dist if meas.travel is not None else 0.0)
+        loads[k] = np.bincount(rep, weights=values, minlength=m)
+        target[k] = values.sum() * inst.share
+        lower[k] = (1 - meas.tolerance) * target[k]
+        upper[k] = (1 + meas.tolerance) * target[k]
+        excess = np.maximum(loads[k] - upper[k], 0) + np.maximum(lower[k] - loads[k], 0)
+        penalty += inst.settings.band_penalty * excess.sum() / (meas.typical_total / m)
+    changed = (inst.owner >= 0) & (rep != inst.owner)
+    moved_revenue = float(inst.revenue[changed].sum())
+    if inst.moved_cap is not None:
+        excess = max(moved_revenue - inst.moved_cap, 0.0)
+        penalty += inst.settings.band_penalty * excess / (inst.revenue_total / m)
+    compactness = float((inst.weight * dist).sum() / inst.compact_scale)
+    disruption = moved_revenue / inst.revenue_total
+    objective = compactness + inst.settings.disruption_weight * disruption + penalty
+    forced = (inst.owner < 0) & np.array([p is not None for p in inst.previous], dtype=bool)
+    return _Score(
+        loads=loads,
+        target=target,
+        lower=lower,
+        upper=upper,
+        compactness=compactness,
+        disruption=disruption,
+        penalty=penalty,
+        objective=objective,
+        moved=changed | forced,
+        moved_revenue=moved_revenue,
+    )
+
+
+def _violations(inst: _Instance, score: _Score) -> tuple[BandViolation, ...]:
+    """Return every band a rep misses, and the moved-revenue cap if exceeded, each with a fix."""
+    out = []
+    cap_total = inst.capacity.sum()
+    for k, meas in enumerate(inst.measures):
+        per_fte = score.target[k].sum() / cap_total if cap_total else 0.0
+        for j in range(inst.m):
+            load, lo, up, tgt = (
+                score.loads[k, j],
+                score.lower[k, j],
+                score.upper[k, j],
+                score.target[k, j],
+            )
+            slack = 1e-9 * max(abs(tgt), 1.0)
+            if load > up + slack:
+                out.append(
+                    BandViolation(
+                        str(inst.rep_ids[j]),
+                        meas.name,
+                        "above",
+                        load,
+                        up,
+                        tgt,
+                        load - up,
+                        _fix_text(inst, meas, j, load, tgt, per_fte, "above"),
+                    )
+                )
+            elif load < lo - slack:
+                out.append(
+                    BandViolation(
+                        str(inst.rep_ids[j]),
+                        meas.name,
+                        "below",
+                        load,
+                        lo,
+                        tgt,
+                        lo - load,
+                        _fix_text(inst, meas, j, load, tgt, per_fte, "below"),
+                    )
+                )
+    if inst.moved_cap is not None and score.moved_revenue > inst.moved_cap * (1 + 1e-9) + 1e-9:
+        needed = score.moved_revenue / inst.revenue_total
+        out.append(
+            BandViolation(
+                "",
+                "moved_revenue",
+                "above",
+                score.moved_revenue,
+                inst.moved_cap,
+                inst.moved_cap,
+                score.moved_revenue - inst.moved_cap,
+                f"raise the cap on moved revenue to {math.ceil(needed * 100)} %, or unlock or "
+                "re-home the accounts that have to move",
+            )
+        )
+    return tuple(out)
+
+
+def _fix_text(
+    inst: _Instance,
+    meas: _Measure,
+    j: int,
+    load: float,
+    target: float,
+    per_fte: float,
+    side: str,
+) -> str:
+    """Return what would let rep j meet a band: a wider band, or capacity added or removed."""
+    name = inst.rep_names[j]
+    label = meas.name.replace("_", " ")
+    fte = abs(load - target * (1 + meas.tolerance if side == "above" else 1 - meas.tolerance))
+    fte = fte / per_fte if per_fte > 0 else math.inf
+    if target <= 0:
+        return (
+            f"{name} has no capacity: give {name} {fte:.1f} FTE, or unlock or re-home the "
+            "accounts only they can take"
+        )
+    needed = math.ceil(abs(load / target - 1) * 100 + 1e-9)
+    if side == "above":
+        return (
+            f"widen the {label} band to ±{needed} %, or add {fte:.1f} FTE of capacity near {name}"
+        )
+    return (
+        f"widen the {label} band to ±{needed} %, or take {fte:.1f} FTE off {name} "
+        "(or let them reach farther accounts)"
+    )
+
+
+def _reasons(inst: _Instance, rep: NDArray, moved: NDArray) -> list[str]:
+    """Return, for each moved account, why it went to its new rep in a sentence a person can read."""
+    unit = inst.settings.distance_unit
+    before = _current_index(inst)
+    reasons = [""] * inst.n
+    max_d = inst.settings.max_distance
+    for i in np.flatnonzero(moved):
+        j, o = int(rep[i]), int(inst.owner[i])
+        new = inst.rep_names[j]
+        d_new = inst.distance[i, j]
+        if o < 0:
+            reasons[i] = (
+                f"to {new}: previous owner {inst.previous[i]} is not on the team; "
+                f"{new} is {d_new:.0f} {unit} away"
+            )
+            continue
+        old = inst.rep_names[o]
+        d_old = inst.distance[i, o]
+        parts = []
+        if d_new < d_old - 0.5:
+            parts.append(f"closer ({d_new:.0f} {unit} vs {d_old:.0f} {unit})")
+        elif d_new > d_old + 0.5:
+            parts.append(f"farther ({d_new:.0f} {unit} vs {d_old:.0f} {unit})")
+        if max_d is not None and d_old > max_d:
+            parts.append(f"{old}'s home is beyond the {max_d:g} {unit} limit")
+        if inst.capacity[o] <= 0:
+            parts.append(f"{old} has no capacity")
+        else:
+            load_reason = _load_reason(inst, before, o, j)
+            if load_reason:
+                parts.append(load_reason)
+        if len(parts) == 1 and parts[0].startswith("farther"):
+            parts.append("it balances the territories")
+        reasons[i] = f"to {new}: " + (
+            " and ".join(parts) if parts else "it balances the territories"
+        )
+    return reasons
+
+
+def _current_index(inst: _Instance) -> NDArray:
+    """Return each rep's load over target per measure under today's owners (K × m)."""
+    owned = inst.owner >= 0
+    out = np.full((len(inst.measures), inst.m), np.nan)
+    rows = np.flatnonzero(owned)
+    dist = inst.distance[rows, inst.owner[rows]]
+    for k, meas in enumerate(inst.measures):
+        values = meas.base[rows] + (meas.travel[rows] * dist if meas.travel is not None else 0.0)
+        loads = np.bincount(inst.owner[rows], weights=values, minlength=inst.m)
+        target = values.sum() * inst.share
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[k] = np.where(target > 0, loads / target, np.nan)
+    return out
+
+
+def _load_reason(inst: _Instance, index: NDArray, old: int, new: int) -> str:
+    """Return the band pressure that explains a move: the old owner over, or the new rep under."""
+    tolerance = np.array([meas.tolerance for meas in inst.measures])
+    over = index[:, old] - (1 + tolerance)
+    under = (1 - tolerance) - index[:, new]
+    if len(over) and np.nanmax(over, initial=-np.inf) > 0:
+        k = int(np.nanargmax(over))
+        label = inst.measures[k].name.replace("_", " ")
+        return f"{inst.rep_names[old]} was at {100 * index[k, old]:.0f} % of {label} target"
+    if len(under) and np.nanmax(under, initial=-np.inf) > 0:
+        k = int(np.nanargmax(under))
+        label = inst.measures[k].name.replace("_", " ")
+        return f"{inst.rep_names[new]} was at {100 * index[k, new]:.0f} % of {label} target"
+    return ""
+
+
+def _rep_totals(inst: _Instance, score: _Score, rep: NDArray) -> pd.DataFrame:
+    """Return one row per rep: capacity, accounts, and per measure total, target, band and index."""
+    out = pd.DataFrame(
+        {
+            "rep_id": inst.rep_ids,
+            "name": inst.rep_names,
+            "capacity": inst.capacity,
+            "accounts": np.bincount(rep, minlength=inst.m),
+        }
+    )
+    for k, meas in enumerate(inst.measures):
+        name = meas.name
+        out[name] = score.loads[k]
+        out[f"{name}_target"] = score.target[k]
+        out[f"{name}_lower"] = score.lower[k]
+        out[f"{name}_upper"] = score.upper[k]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[f"{name}_index"] = np.where(
+                score.target[k] > 0, score.loads[k] / score.target[k], np.nan
+            )
+    return out
+
+
+# ================================================================================
+# The entry point
+# ================================================================================
+
+
+def rebalance(
+    accounts: pd.DataFrame,
+    reps: pd.DataFrame,
+    settings: RebalanceSettings | None = None,
+    distance: NDArray | pd.DataFrame | None = None,
+) -> RebalanceResult:
+    """Return a rebalanced alignment: one rep per account, within the bands where possible.
+
+    `accounts` needs `account_id, lat, lon, potential` and the columns the bands
+    name; `owner_rep_id` (nullable), `locked` (bool), `revenue` and
+    `visits_per_year` are used when present. `reps` needs `rep_id, home_lat,
+    home_lon, capacity` (FTE); `name` is used in reasons when present.
+    `distance` (accounts × reps, an array in the frames' row order or a frame
+    indexed by account_id with rep_id columns; NaN = no route) replaces
+    great-circle km. Locked accounts whose owner is missing or not among `reps`
+    are placed freely and listed in `notes`. Invalid input (missing columns,
+    duplicate ids, negative values) raises ValueError; an impossible band never
+    does: it bends, and the result names it in `violations`.
+    """
+    settings = settings or RebalanceSettings()
+    started = time.perf_counter()
+    deadline = started + settings.time_limit_s
+    stages: list[tuple[str, float]] = []
+
+    # Data
+    inst = _prepare(accounts, reps, settings, distance)
+    stages.append(("prepare", time.perf_counter() - started))
+    movable = np.flatnonzero(~inst.locked)
+    units = _account_units(inst, movable)
+    coupling = _coupling(inst, units)
+    locked_cost = float(inst.cost[inst.locked, inst.owner[inst.locked]].sum())
+    if units.size == 0:  # everything locked (or no accounts): nothing to decide
+        lp = _LpRelaxation(_Duals.zero(coupling), 0.0, 0.0, *_empty_pairs(), "optimal", 0)
+        integer = _Integer(np.zeros(0, dtype=np.int64), "optimal", True, math.inf)
+        return _result(inst, inst.owner.copy(), lp, integer, locked_cost, started, stages)
+
+    # Variables, constraints and objective are built by _Master; solve the LP relaxation.
+    lap = time.perf_counter()
+    if units.size > AGGREGATE_ABOVE:
+        label = _groups(inst, movable, TARGET_GROUPS)
+        groups = _group_units(units, label)
+        group_lp = _column_generation(
+            groups,
+            coupling,
+            *_initial_pairs(groups, coupling),
+            settings.solver,
+            started + 0.5 * settings.time_limit_s,
+        )
+        stages.append(("group LP", time.perf_counter() - lap))
+        lap = time.perf_counter()
+        if group_lp.status != "failed":
+            unit, rep = _pairs_from_groups(units, label, group_lp)
+        else:
+            unit, rep = _initial_pairs(units, coupling)
+    else:
+        unit, rep = _initial_pairs(units, coupling)
+    lp = _column_generation(
+        units, coupling, unit, rep, settings.solver, started + 0.8 * settings.time_limit_s
+    )
+    stages.append(("LP", time.perf_counter() - lap))
+
+    # Integer assignment; the report checks what was proved.
+    lap = time.perf_counter()
+    integer = _integer_assignment(units, coupling, lp, settings.solver, deadline, settings.mip_gap)
+    stages.append(("MIP", time.perf_counter() - lap))
+
+    rep_of = inst.owner.copy()
+    rep_of[movable] = integer.rep
+    return _result(inst, rep_of, lp, integer, locked_cost, started, stages)
+
+
+def _result(
+    inst: _Instance,
+    rep: NDArray,
+    lp: _LpRelaxation,
+    integer: _Integer,
+    locked_cost: float,
+    started: float,
+    stages: list[tuple[str, float]],
+) -> RebalanceResult:
+    """Return the frozen result: score, bound, gap, status, reasons and per-rep totals."""
+    lap = time.perf_counter()
+    score = _score(inst, rep)
+    objective = score.objective
+    bound = (lp.bound + locked_cost) / inst.cost_scale if np.isfinite(lp.bound) else -math.inf
+    bound = min(bound, objective)  # rounding noise must not show a bound above the answer
+    gap = (objective - bound) / abs(objective) if objective else 0.0
+    proven = (
+        integer.proven
+        and lp.status == "optimal"
+        and (objective - bound) * inst.cost_scale <= integer.theta + PRICE_TOLERANCE
+    )
+    if lp.status != "optimal" or integer.status == "time_limit":
+        status = "time_limit"
+    elif proven or gap <= inst.settings.mip_gap:
+        status = "optimal"
+    else:
+        status = "feasible"
+    rows = np.arange(inst.n)
+    previous_distance = np.where(
+        inst.owner >= 0, inst.distance[rows, np.maximum(inst.owner, 0)], np.nan
+    )
+    assignment = pd.DataFrame(
+        {
+            "account_id": inst.account_ids,
+            "rep_id": inst.rep_ids[rep],
+            "previous_rep_id": pd.array(inst.previous, dtype="string"),
+            "moved": score.moved,
+            "locked": inst.locked,
+            "distance": inst.distance[rows, rep],
+            "previous_distance": previous_distance,
+            "reason": _reasons(inst, rep, score.moved),
+        }
+    )
+    stages.append(("report", time.perf_counter() - lap))
+    return RebalanceResult(
+        status=status,
+        objective=objective,
+        bound=bound,
+        gap=max(gap, 0.0),
+        assignment=assignment,
+        rep_totals=_rep_totals(inst, score, rep),
+        violations=_violations(inst, score),
+        compactness=score.compactness,
+        disruption=score.disruption,
+        penalty=score.penalty,
+        moved_accounts=int(score.moved.sum()),
+        moved_revenue_share=score.moved_revenue / inst.revenue_total,
+        solve_seconds=time.perf_counter() - started,
+        solver=inst.settings.solver,
+        notes=inst.notes,
+        stages=tuple(stages),
+    )

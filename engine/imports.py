@@ -82,6 +82,11 @@ COLUMN_ALIASES: dict[str, dict[str, str]] = {
         "lng": "lon",
         "long": "lon",
         "segment": "size_segment",
+        "owner": "owner_rep_id",
+        "account_owner": "owner_rep_id",
+        "owner_id": "owner_rep_id",
+        "rep_id": "owner_rep_id",
+        "rep": "owner_rep_id",
     },
     "reps": {
         "rep_name": "name",
@@ -217,6 +222,13 @@ class ImportReport:
             if self.kept:
                 kept = " and ".join(schema.TABLE_LABELS[t] for t in self.kept)
                 text += f" The current {kept} are kept."
+            unassigned = int(d.accounts["owner_rep_id"].isna().sum())
+            if unassigned:
+                text += f" {unassigned:,} of {len(d.accounts):,} accounts will have no rep" + (
+                    " (the accounts file has no owner column)."
+                    if unassigned == len(d.accounts)
+                    else "."
+                )
             if self.warning_count:
                 text += (
                     f" {self.warning_count:,} warning(s) to look at; they do not block the import."
@@ -479,6 +491,8 @@ def _excel_grid(upload: Upload, table: str, issues: _Issues) -> pd.DataFrame:
                 f"the workbook has {len(book.worksheets)} sheets; the first one, "
                 f"'{sheet.title}', was read",
             )
+        # Some generators declare a wrong sheet size; read-only mode would trust it.
+        sheet.reset_dimensions()
         rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
     except Exception as exc:  # a damaged sheet: say so rather than fail the page
         raise _Unreadable(f"the Excel workbook is damaged and cannot be read ({exc})") from exc
@@ -486,7 +500,8 @@ def _excel_grid(upload: Upload, table: str, issues: _Issues) -> pd.DataFrame:
         book.close()
     if not rows:
         raise _Unreadable("the workbook's sheet is empty")
-    return pd.DataFrame(rows).fillna("").astype(str)
+    width = max(len(row) for row in rows)  # rows read without a declared size can be ragged
+    return pd.DataFrame([row + [""] * (width - len(row)) for row in rows]).astype(str)
 
 
 # -- headers -----------------------------------------------------------------
@@ -1010,12 +1025,18 @@ def export_accounts_csv(dataset: Dataset) -> bytes:
     """Return the accounts with their owner's rep ID and rep name as a CSV file.
 
     UTF-8 with a BOM, so Excel shows accented names correctly; the file
-    re-imports as an accounts file unchanged (`owner_rep_name` is ignored).
+    re-imports as an accounts file (`owner_rep_name` is ignored). A text cell
+    that Excel would run as a formula (starting with = + - @) is written with a
+    leading apostrophe, which Excel shows as plain text.
     """
     accounts = conform("accounts", dataset.accounts)
     at = accounts.columns.get_loc("owner_rep_id") + 1
     names = accounts["owner_rep_id"].map(_owner_names(dataset))
     accounts.insert(at, "owner_rep_name", names)
+    for column in accounts.columns[accounts.dtypes == "string"]:
+        text = accounts[column]
+        risky = text.str.match(r"[=+\-@]").fillna(False).astype(bool)
+        accounts.loc[risky, column] = "'" + text[risky]
     return accounts.to_csv(index=False).encode("utf-8-sig")
 
 

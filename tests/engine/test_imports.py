@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import openpyxl
@@ -629,3 +630,56 @@ def test_quality_scales_to_many_accounts():
     tiny = make_dataset()
     report = quality_report(Dataset(accounts, tiny.reps, tiny.history))
     assert len(report.duplicates) == n // 4  # pairs (4k, 4k+1) differ in owner; (4k+2, 4k+3) do not
+
+
+def test_common_owner_column_names_are_understood_and_unassigned_accounts_counted():
+    tiny = make_dataset()
+    accounts = tiny.accounts.rename(columns={"owner_rep_id": "Account Owner"})
+    report = validate_import(
+        accounts=Upload("accounts.csv", accounts.to_csv(index=False).encode()),
+        current=tiny,
+        current_version="v",
+    )
+    assert report.ok
+    assert report.dataset.accounts["owner_rep_id"].tolist()[:3] == ["R1", "R1", "R2"]
+    assert "1 of 4 accounts will have no rep" in report.summary()
+    bare = tiny.accounts.drop(columns="owner_rep_id")
+    report = validate_import(
+        accounts=Upload("accounts.csv", bare.to_csv(index=False).encode()),
+        current=tiny,
+        current_version="v",
+    )
+    assert "4 of 4 accounts will have no rep (the accounts file has no owner column)" in (
+        report.summary()
+    )
+
+
+def test_excel_with_a_wrong_declared_size_is_read_whole():
+    import zipfile
+
+    tiny = make_dataset()
+    buffer = io.BytesIO()
+    tiny.reps.to_excel(buffer, index=False)
+    # Rewrite the sheet's <dimension> to claim only A1, as some generators do.
+    patched = io.BytesIO()
+    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(patched, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data = re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1"', data)
+            dst.writestr(item, data)
+    report = validate_import(
+        reps=Upload("reps.xlsx", patched.getvalue()), current=tiny, current_version="v"
+    )
+    assert report.ok, [e.message for e in report.errors]
+    assert len(report.dataset.reps) == 2
+
+
+def test_export_keeps_spreadsheet_formulas_inert():
+    tiny = make_dataset()
+    accounts = tiny.accounts.copy()
+    accounts.loc[0, "name"] = '=HYPERLINK("http://x","click")'
+    accounts.loc[1, "name"] = "@SUM(A1)"
+    text = export_accounts_csv(Dataset(accounts, tiny.reps, tiny.history)).decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and "'@SUM(A1)" in text
+    assert "\nA3,Cedar," in text  # ordinary names untouched

@@ -17,14 +17,14 @@ SETTINGS = MetricSettings()
 
 
 @st.cache_data(show_spinner="Scoring today's alignment…", max_entries=4)
-def _today(version: str, _dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _today(version: str, _dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame, bool]:
     # Keyed on the data version: the dataset itself is not hashed.
     try:
         potential = load_forecast(_dataset, version).potential()
     except ValueError:  # too little history to learn from: balance on last year's revenue
         potential = None
     view = account_view(_dataset, potential)
-    return view, rep_loads(view, _dataset.reps, settings=SETTINGS)
+    return view, rep_loads(view, _dataset.reps, settings=SETTINGS), potential is not None
 
 
 dataset, version = load_dataset()
@@ -34,7 +34,12 @@ if dataset.accounts.empty or dataset.reps.empty:
     st.info("No accounts or reps are loaded yet. Import them on the **Data** page.")
     st.stop()
 
-view, loads = _today(version, dataset)
+view, loads, forecast_ok = _today(version, dataset)
+if not forecast_ok:
+    st.info(
+        "The history is too short to forecast from, so potential below is last year's "
+        "revenue. Import more years of history on the **Data** page."
+    )
 kpis = score_alignment(view, dataset.reps, settings=SETTINGS)
 
 top = st.columns(4)
@@ -42,11 +47,15 @@ top[0].metric("Reps", fmt.count(kpis.reps), help=f"Loaded cost {fmt.money(kpis.c
 top[1].metric(
     "Accounts",
     fmt.count(kpis.accounts),
-    help=f"{fmt.count(kpis.customers)} customers, {fmt.count(kpis.accounts - kpis.customers)} prospects",
+    help=(
+        f"{fmt.count(kpis.customers)} customers, "
+        f"{fmt.count(int((view['first_year'].notna() & ~view['is_customer']).sum()))} lapsed "
+        f"customers, {fmt.count(int(view['first_year'].isna().sum()))} prospects"
+    ),
 )
 top[2].metric("Revenue (last year)", fmt.money(kpis.revenue))
 top[3].metric(
-    "Potential (next 3 years)",
+    "Potential (next 3 years)" if forecast_ok else "Potential (= last year's revenue)",
     fmt.money(kpis.potential),
     help="Forecast discounted revenue, expansion and prospect wins; see the Forecast page.",
 )

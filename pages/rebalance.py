@@ -122,6 +122,7 @@ def _run(spec: ScenarioSpec, dataset: Dataset, version: str, potential: pd.Serie
         run = run_rebalance(dataset, version, potential, spec, SETTINGS)
         status.write("Saving the scenario…")
         store.save_scenario(run.record)
+        _reopen.clear()  # a link to this id may have been opened (and missed) before
         status.update(
             label=f"“{spec.name}” done in {time.perf_counter() - started:.1f} s",
             state="complete",

@@ -46,3 +46,30 @@ def test_overview_runs_on_the_sample_data(tmp_path, monkeypatch):
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["Reps"]) >= 20
     assert int(metrics["Accounts"].replace(",", "")) >= 4000
+
+
+def _store_with(tmp_path, monkeypatch, dataset):
+    path = tmp_path / "edge.duckdb"
+    store = Store(path)
+    store.replace_dataset(dataset, source="test")
+    store.close()
+    monkeypatch.setenv("REALIGN_DB", str(path))
+
+
+def test_overview_without_any_located_account(tmp_path, monkeypatch):
+    tiny = make_dataset()
+    accounts = tiny.accounts.assign(lat=float("nan"), lon=float("nan"))
+    _store_with(tmp_path, monkeypatch, type(tiny)(accounts, tiny.reps, tiny.history))
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert {m.label: m.value for m in at.metric}["Mean km to rep"] == "–"
+
+
+def test_overview_says_when_there_is_too_little_history_to_forecast(tmp_path, monkeypatch):
+    tiny = make_dataset()
+    one_year = tiny.history[tiny.history["year"] == 2026]
+    _store_with(tmp_path, monkeypatch, type(tiny)(tiny.accounts, tiny.reps, one_year))
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert any("too short to forecast" in i.value for i in at.info)
+    assert "Potential (= last year's revenue)" in {m.label for m in at.metric}

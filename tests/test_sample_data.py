@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import time
 from pathlib import Path
 
 import numpy as np
@@ -311,11 +310,8 @@ def test_other_sizes_and_windows_are_consistent() -> None:
         gen.generate(years=[2020, 2022])
 
 
-def test_a_hundred_thousand_accounts_generate_quickly() -> None:
-    gen.generate(n_accounts=100)  # load the reference data outside the timing
-    start = time.perf_counter()
+def test_a_hundred_thousand_accounts_generate() -> None:
+    # The benchmarks build their large books with the generator (timing is theirs).
     frames = gen.generate(n_accounts=100_000)
-    elapsed = time.perf_counter() - start
     assert len(frames["accounts"]) == 100_000
     assert frames["accounts"]["account_id"].is_unique
-    assert elapsed < 60

@@ -10,6 +10,7 @@ pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/map:", default=True),
     st.Page("pages/forecast.py", title="Forecast", icon=":material/trending_up:"),
     st.Page("pages/rebalance.py", title="Scenario builder", icon=":material/tune:"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
     st.Page("pages/data.py", title="Data", icon=":material/database:"),
 ]
 navigation = st.navigation(pages)

@@ -238,6 +238,11 @@ def _show(run: ScenarioRun, dataset: Dataset, version: str) -> None:
             f"This scenario ran on data version `{record.data_version}`; the data is now "
             f"`{version}`. Its assignments are scored against today's data."
         )
+    # A plain relative link: it works however the page was reached, and is shareable.
+    st.markdown(
+        f":material/compare: [Compare this scenario with today side by side]"
+        f"(compare?a=today&b={record.scenario_id})"
+    )
     _kpi_table(run)
     _violations(run, reps)
     st.pydeck_chart(

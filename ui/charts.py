@@ -313,3 +313,48 @@ def tradeoff_chart(points: pd.DataFrame, current: float | None = None) -> alt.Ch
     )
     labels = base.mark_text(dy=-14, fontSize=11).encode(text="label:N")
     return (line + dots + ring + labels).properties(height=320)
+
+
+def per_rep_comparison(
+    loads: dict[str, pd.DataFrame], measure: str, label: str, band: float
+) -> alt.Chart:
+    """Return each rep's load of one measure, alignments side by side, with the target band.
+
+    `loads` maps an alignment's name to its `engine.metrics.rep_loads`; the
+    bars show `<measure>` as % of the rep's target (the `*_index` column).
+    """
+    index_col = {"potential": "potential_index", "revenue": "revenue_index"}.get(
+        measure, "workload_index"
+    )
+    frames = [
+        df[["rep_id", "name", index_col, measure]].assign(alignment=name)
+        for name, df in loads.items()
+    ]
+    long = pd.concat(frames, ignore_index=True).rename(columns={index_col: "index"})
+    long["index"] = long["index"].fillna(0.0)
+    shade = (
+        alt.Chart(pd.DataFrame({"low": [1 - band], "high": [1 + band]}))
+        .mark_rect(color="#2ca02c", opacity=0.12)
+        .encode(x="low:Q", x2="high:Q")
+    )
+    target = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(color="#2ca02c").encode(x="x:Q")
+    bars = (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("index:Q", title=f"{label} as % of target", axis=alt.Axis(format="%")),
+            y=alt.Y("name:N", title=None, sort="ascending"),
+            yOffset=alt.YOffset("alignment:N", sort=list(loads)),
+            color=alt.Color(
+                "alignment:N", title=None, sort=list(loads), legend=alt.Legend(orient="top")
+            ),
+            tooltip=[
+                alt.Tooltip("name:N", title="Rep"),
+                alt.Tooltip("alignment:N", title="Alignment"),
+                alt.Tooltip("index:Q", title="% of target", format=".0%"),
+                alt.Tooltip(f"{measure}:Q", title=label, format=",.0f"),
+            ],
+        )
+    )
+    reps = long["rep_id"].nunique()
+    return (shade + target + bars).properties(height=max(300, 12 * len(loads) * reps))

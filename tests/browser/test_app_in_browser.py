@@ -26,6 +26,7 @@ PAGES = {
     "": "Today's territories",
     "forecast": "Forecast: what each account is worth next",
     "rebalance": "Scenario builder",
+    "compare": "Compare scenarios",
     "data": "Data",
 }
 

@@ -11,6 +11,7 @@ import re
 import pandas as pd
 import streamlit as st
 
+from engine.export import workbook
 from engine.metrics import MetricSettings, account_view, compare_kpis, rep_loads, score_alignment
 from engine.store import Dataset, ScenarioRecord
 from ui import charts, maps
@@ -147,6 +148,10 @@ st.query_params.from_dict(
     }
 )
 
+with st.expander("Share this comparison"):
+    st.caption("The link holds only scenario ids and view choices: anyone opening it sees this.")
+    st.code(st.context.url or "", language=None)
+
 chosen = [a, b, *more]
 view, records = _views(tuple(sorted({x for x in chosen if x != TODAY})), version, dataset)
 for sid, record in records.items():
@@ -158,20 +163,20 @@ for sid, record in records.items():
 
 # Maps side by side, from the same view; accounts that differ are ringed on both.
 left, right = st.columns(2)
+decks = {}
 for column, this, other in ((left, a, b), (right, b, a)):
     with column:
         st.markdown(f"**{_label(this, names)}**")
+        decks[this] = maps.territory_map(
+            view,
+            dataset.reps,
+            owner_col=_column(this),
+            previous_col=_column(other),
+            outline_max_km=SETTINGS.far_km,
+            basemap=use_basemap(),
+        )
         st.pydeck_chart(
-            maps.territory_map(
-                view,
-                dataset.reps,
-                owner_col=_column(this),
-                previous_col=_column(other),
-                outline_max_km=SETTINGS.far_km,
-                basemap=use_basemap(),
-            ),
-            height=420,
-            key=f"cmp_map_{'left' if column is left else 'right'}",
+            decks[this], height=420, key=f"cmp_map_{'left' if column is left else 'right'}"
         )
 st.caption(
     "Coloured by rep; black rings mark the accounts that have a different rep on the other side."
@@ -248,4 +253,32 @@ st.download_button(
     moves.to_csv(index=False).encode("utf-8-sig"),
     file_name=f"compare-{a}-{b}.csv",
     mime="text/csv",
+)
+
+st.markdown("#### Take it to the meeting")
+per_rep = pd.concat([df.assign(alignment=name) for name, df in loads.items()], ignore_index=True)
+assignments = view[["account_id", "name", "city", "state", "revenue", "potential"]].copy()
+for x in chosen:
+    assignments[_label(x, names)] = view[_column(x)]
+summary = pd.DataFrame({"KPI": table["label"], **{name: table[name] for name in scored}})
+c1, c2, c3 = st.columns(3)
+c1.download_button(
+    "Workbook (.xlsx)",
+    workbook(summary, per_rep, assignments, moves),
+    file_name=f"realign-{a}-vs-{b}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    help="Summary KPIs, per-rep loads, every account's rep in each alignment, the moves.",
+)
+c2.download_button(
+    "Assignments (.csv)",
+    assignments.to_csv(index=False).encode("utf-8-sig"),
+    file_name=f"realign-{a}-vs-{b}-assignments.csv",
+    mime="text/csv",
+)
+c3.download_button(
+    "Right-hand map (.html)",
+    decks[b].to_html(as_string=True),
+    file_name=f"realign-{b}-map.html",
+    mime="text/html",
+    help="A standalone page with the map; it loads the map library from the internet.",
 )

@@ -66,6 +66,8 @@ def test_a_link_shows_today_against_a_scenario(store_with_scenario):
     assert set(moves["Account"]) == {"Birch", "Delta"}
     assert at.query_params["measure"] == "workload_hours"
     assert at.segmented_control(key="cmp_measure").value == "workload_hours"
+    labels = [d.label for d in at.get("download_button")]
+    assert {"Workbook (.xlsx)", "Assignments (.csv)", "Right-hand map (.html)"} <= set(labels)
 
 
 def test_unknown_and_malformed_ids_are_explained_and_the_page_works(store_with_scenario):

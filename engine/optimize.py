@@ -56,18 +56,33 @@ ACCOUNT_COUNT = "account_count"  # a band on the number of accounts, not a colum
 
 # Above this many movable accounts the first prices come from groups of nearby
 # accounts: an LP over 100,000 accounts is slow to start, one over 8,000 groups is not.
-AGGREGATE_ABOVE = 12_000
-TARGET_GROUPS = 8_000
+AGGREGATE_ABOVE = 6_000
+GROUP_SHARE = 0.25  # groups per movable account when grouping
+MAX_GROUPS = 8_000
 CHUNK_ROWS = 8_192  # account rows per block when pricing every pair: bounds memory
-PRICE_TOLERANCE = 1e-6  # a reduced cost below −tolerance (in model units) enters the LP
+PRICE_TOLERANCE = 1e-6  # a reduced cost below −tolerance (model units) enters the LP
+LAGRANGIAN_GAP = 1e-5  # relative gap between restricted LP and bound at which pricing stops
+GROUP_GAP = 1e-3  # the group LP only seeds the account LP: a looser stop will do
+COMPACT_FREE = 5_000  # above this many free units (or 6 × coupling rows) the master is rebuilt
+COMPACT_REDUCED_COST = 1e-6  # columns this close to their unit's price survive a rebuild
 NEW_COLUMNS_PER_ACCOUNT = 3
+RELEASE_PER_ROUND = 5_000  # settled accounts given rows again per round, worst drift first
 MAX_PRICING_ROUNDS = 60
 INITIAL_CHEAPEST_REPS = 4
 FILL_FACTOR = 1.5  # each rep starts with nearby accounts worth 1.5× its upper band
-MIP_ACCOUNTS = 4_000  # accounts left free in the final MIP (the rest keep their LP rep)
-MIP_PAIRS = 16_000
-MIP_REPS_PER_ACCOUNT = 8
-TIE = 1e-5  # reduced costs this close to zero (model units) count as ties with the best rep
+SUBGRADIENT_ROUNDS = 25
+SUBGRADIENT_DECAY = 0.8
+EXACT_PAIRS = 4_000  # up to this many account–rep pairs the MIP is solved exactly
+SPLIT = 1e-6  # an LP share strictly between SPLIT and 1 − SPLIT splits an account
+DIVE_SHARE = 0.1  # an account is big if it fills over 10 % of a typical band half-width
+MAX_DIVE_ROUNDS = 60
+DIVE_PRICE_EVERY = 3
+SEARCH_THETA = 3.0  # local search considers reps within this reduced cost (model units)
+SEARCH_REPS = 4
+MAX_SEARCH_ROUNDS = 5_000
+SEARCH_EPS = 1e-7
+SWAP_WIDTH = 30  # cheapest moves per (rep, rep) direction paired up as swaps
+SWAP_TRIMS = 0  # swap rounds spent trimming cost once every band holds
 
 
 # ================================================================================
@@ -433,7 +448,7 @@ def _distance_matrix(
                 raise ValueError(
                     f"the distance matrix lacks ids: {_sample(np.array(sorted(missing)))}"
                 )
-            out = frame.loc[list(account_ids), list(rep_ids)].to_numpy(dtype=float)
+            out = frame.loc[list(account_ids), list(rep_ids)].to_numpy(dtype=float, copy=True)
         else:
             out = np.asarray(distance, dtype=float)
             if out.shape != (n, m):
@@ -816,6 +831,8 @@ class _Session(Protocol):
 
     def set_row_bounds(self, rows: NDArray, lower: NDArray, upper: NDArray) -> None: ...
 
+    def set_col_upper(self, cols: NDArray, upper: NDArray) -> None: ...
+
     def solve(
         self,
         time_limit: float,
@@ -887,6 +904,9 @@ class _HighsSession:
             np.clip(upper, -inf, inf),
         )
 
+    def set_col_upper(self, cols: NDArray, upper: NDArray) -> None:
+        self.h.changeColsBounds(len(cols), cols.astype(np.int32), np.zeros(len(cols)), upper)
+
     def solve(
         self,
         time_limit: float,
@@ -933,6 +953,7 @@ class _PulpSession:
         self.row_names: list[str] = []
         self.blocks: list[tuple[int, _ColBlock]] = []  # (first column, block)
         self.n_cols = 0
+        self.upper_override: dict[int, float] = {}
 
     def add_rows(self, block: _RowBlock) -> None:
         self.row_lower += list(block.lower)
@@ -947,6 +968,9 @@ class _PulpSession:
         for r, lo, up in zip(rows, lower, upper, strict=True):
             self.row_lower[r], self.row_upper[r] = float(lo), float(up)
 
+    def set_col_upper(self, cols: NDArray, upper: NDArray) -> None:
+        self.upper_override.update(zip(cols.tolist(), upper.tolist(), strict=True))
+
     def solve(
         self,
         time_limit: float,
@@ -960,6 +984,8 @@ class _PulpSession:
         cost = np.concatenate([b.cost for _, b in self.blocks])
         lower = np.concatenate([b.lower for _, b in self.blocks])
         upper = np.concatenate([b.upper for _, b in self.blocks])
+        for col, value in self.upper_override.items():
+            upper[col] = value
         rows = np.concatenate([b.rows for _, b in self.blocks])
         cols = np.concatenate([b.cols + first for first, b in self.blocks])
         values = np.concatenate([b.values for _, b in self.blocks])
@@ -1131,15 +1157,12 @@ def _lagrangian_bound(coupling: _Coupling, duals: _Duals, best: NDArray) -> floa
 
 @dataclass(frozen=True)
 class _LpRelaxation:
-    """The LP relaxation solved by column generation: prices, bound and the fractional plan."""
+    """The LP relaxation solved by column generation: prices, bound and its optimum."""
 
     duals: _Duals
-    bound: float  # Lagrangian bound for these units (model units)
-    objective: float  # the restricted LP's optimum (model units, locked cost excluded)
-    unit: NDArray  # pairs carrying weight: unit, rep, share
-    rep: NDArray
-    share: NDArray
-    status: str  # "optimal" (no pair prices out), "time_limit" or "failed"
+    bound: float  # Lagrangian bound over all units (model units, locked accounts excluded)
+    objective: float  # the restricted LP's optimum (model units, locked accounts excluded)
+    status: str  # "optimal" (Lagrangian gap closed), "time_limit" or "failed"
     rounds: int
 
 
@@ -1147,7 +1170,7 @@ class _Master:
     """The restricted master LP: settled units sit in the row bounds, the rest carry a few reps."""
 
     def __init__(self, units: _Units, coupling: _Coupling, solver: str) -> None:
-        self.units, self.coupling = units, coupling
+        self.units, self.coupling, self.solver = units, coupling, solver
         self.session = _session(solver)
         self.fixed_rep = np.full(units.size, -1, dtype=np.int64)
         self.row_of_unit = np.full(units.size, -1, dtype=np.int64)
@@ -1155,6 +1178,8 @@ class _Master:
         self.col_unit = np.zeros(0, dtype=np.int64)
         self.col_rep = np.zeros(0, dtype=np.int64)
         self.first_pair_col = 0
+        self.answer: _LpAnswer | None = None
+        self.fallback: NDArray | None = None  # plan of the master this one replaced
 
     def build(self, unit: NDArray, rep: NDArray) -> None:
         """Create the model: units with one candidate rep are settled, the others get rows."""
@@ -1169,11 +1194,11 @@ class _Master:
             _moved_revenue_row(coupling, fixed),
         ):
             self.session.add_rows(block)
-        self.session.add_cols(_slack_columns(coupling))
+        slack = _slack_columns(coupling)
+        self.session.add_cols(slack)
         self.session.add_cols(_realised_total_columns(coupling))
-        self.first_pair_col = len(_slack_columns(coupling).cost) + int(coupling.realised.sum())
-        free_units = np.unique(unit[~single])
-        self._add_units(free_units)
+        self.first_pair_col = len(slack.cost) + int(coupling.realised.sum())
+        self._add_units(np.unique(unit[~single]))
         self._add_pairs(unit[~single], rep[~single])
 
     def _fixed(self) -> _Fixed:
@@ -1197,16 +1222,20 @@ class _Master:
 
     def release(self, unit: NDArray, rep: NDArray) -> None:
         """Give settled units rows again, with their settled rep and the new rep `rep` as columns."""
+        if not len(unit):
+            return
         old = self.fixed_rep[unit].copy()
         self.fixed_rep[unit] = -1
         fixed = self._fixed()
-        rows = _balance_rows(self.coupling, fixed)
-        totals = _realised_total_rows(self.coupling, fixed)
-        cap = _moved_revenue_row(self.coupling, fixed)
+        blocks = (
+            _balance_rows(self.coupling, fixed),
+            _realised_total_rows(self.coupling, fixed),
+            _moved_revenue_row(self.coupling, fixed),
+        )
         self.session.set_row_bounds(
             np.arange(self.coupling.n_rows),
-            np.concatenate([rows.lower, totals.lower, cap.lower]),
-            np.concatenate([rows.upper, totals.upper, cap.upper]),
+            np.concatenate([b.lower for b in blocks]),
+            np.concatenate([b.upper for b in blocks]),
         )
         self._add_units(unit)
         self._add_pairs(np.concatenate([unit, unit]), np.concatenate([old, rep]))
@@ -1215,11 +1244,17 @@ class _Master:
         """Add candidate reps for units that already have rows."""
         self._add_pairs(unit, rep)
 
+    def forbid(self, columns: NDArray) -> None:
+        """Set the pair columns `columns` (indices into the pair list) to zero."""
+        if len(columns):
+            self.session.set_col_upper(columns + self.first_pair_col, np.zeros(len(columns)))
+
     def solve(self, time_limit: float) -> tuple[_LpAnswer, _Duals, NDArray]:
         """Solve the LP; return the answer, the coupling prices and each free unit's row price."""
         answer = self.session.solve(time_limit)
         if answer.status == "failed":
             return answer, _Duals.zero(self.coupling), np.zeros(len(self.free))
+        self.answer = answer  # the plan keeps the last answer that solved
         duals = _Duals.from_rows(self.coupling, answer.row_dual)
         return answer, duals, answer.row_dual[self.coupling.n_rows :]
 
@@ -1228,61 +1263,151 @@ class _Master:
         settled = np.flatnonzero(self.fixed_rep >= 0)
         return float(self.units.cost[settled, self.fixed_rep[settled]].sum())
 
+    def shares(self) -> NDArray:
+        """Return the LP value of every pair column of the last solve."""
+        if self.answer is None or self.answer.status == "failed":
+            return np.zeros(len(self.col_unit))
+        x = self.answer.x[self.first_pair_col : self.first_pair_col + len(self.col_unit)]
+        # Columns added after the last solve are at zero.
+        return np.concatenate([x, np.zeros(len(self.col_unit) - len(x))])
 
-def _column_generation(
-    units: _Units, coupling: _Coupling, unit: NDArray, rep: NDArray, solver: str, deadline: float
-) -> _LpRelaxation:
-    """Return the LP relaxation over all pairs, solved by pricing every pair against the prices.
+    def plan(self) -> NDArray:
+        """Return a rep per unit: the settled rep, or the rep with the largest LP share.
 
-    Starts from the candidate pairs (unit, rep); each round adds the pairs whose
-    reduced cost is negative and releases settled units whose best rep changed.
-    When none are left, the restricted optimum is the full LP optimum and equals
-    the Lagrangian bound.
+        Units the last solve did not cover keep the plan this master started from.
+        """
+        rep = self.fixed_rep.copy()
+        if self.fallback is not None:
+            rep = np.where(rep >= 0, rep, self.fallback)
+        x = self.shares()
+        order = np.lexsort((-x, self.col_unit))
+        units, first = np.unique(self.col_unit[order], return_index=True)
+        covered = x[order[first]] > SPLIT
+        rep[units[covered]] = self.col_rep[order][first][covered]
+        missing = rep < 0  # free, never solved, no earlier plan: its first candidate
+        rep[units[missing[units]]] = self.col_rep[order][first][missing[units]]
+        return rep
+
+
+class _ColumnGeneration:
+    """The LP relaxation over all account–rep pairs, solved on a restricted master.
+
+    Each round prices every pair against the coupling prices: settled units
+    whose best rep changed get rows again, free units get the pairs whose
+    reduced cost is negative. It stops when the restricted LP's optimum and the
+    Lagrangian bound agree, which proves both equal the full LP's optimum.
     """
-    master = _Master(units, coupling, solver)
-    master.build(unit, rep)
-    bound, status, rounds = -math.inf, "failed", 0
-    duals = _Duals.zero(coupling)
-    answer = None
-    while rounds < MAX_PRICING_ROUNDS:
-        rounds += 1
-        answer, duals, unit_price = master.solve(deadline - time.perf_counter())
-        if answer.status == "failed":
-            break
-        best, arg = _best_reps(units, duals)
-        bound = max(bound, _lagrangian_bound(coupling, duals, best))
-        status = answer.status
-        if answer.status != "optimal" or time.perf_counter() > deadline:
-            status = "time_limit"
-            break
-        settled = np.flatnonzero(master.fixed_rep >= 0)
-        settled_cost = _pair_priced(units, duals, settled, master.fixed_rep[settled])
-        drift = settled[settled_cost - best[settled] > PRICE_TOLERANCE]
-        new_unit, new_rep = _negative_pairs(units, duals, np.array(master.free), unit_price, master)
-        if not len(drift) and not len(new_unit):
-            break
-        master.release(drift, arg[drift])
-        master.add(new_unit, new_rep)
-    if answer is None or answer.status == "failed":
-        return _LpRelaxation(duals, bound, math.nan, *_empty_pairs(), "failed", rounds)
-    x = answer.x[master.first_pair_col :]
-    carry = x > 1e-9
-    settled = np.flatnonzero(master.fixed_rep >= 0)
-    return _LpRelaxation(
-        duals=duals,
-        bound=bound,
-        objective=answer.objective + master.fixed_cost(),
-        unit=np.concatenate([settled, master.col_unit[carry]]),
-        rep=np.concatenate([master.fixed_rep[settled], master.col_rep[carry]]),
-        share=np.concatenate([np.ones(len(settled)), x[carry]]),
-        status=status,
-        rounds=rounds,
-    )
 
+    def __init__(self, units: _Units, coupling: _Coupling, solver: str) -> None:
+        self.units, self.coupling = units, coupling
+        self.master = _Master(units, coupling, solver)
+        self.pinned = np.zeros(units.size, dtype=bool)  # fixed by the dive: never released
+        self.duals = _Duals.zero(coupling)
+        self.bound = -math.inf
 
-def _empty_pairs() -> tuple[NDArray, NDArray, NDArray]:
-    """Return no pairs at all."""
-    return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+    def start(self, unit: NDArray, rep: NDArray) -> None:
+        """Build the master from candidate pairs (unit, rep)."""
+        self.master.build(unit, rep)
+
+    def solve(
+        self, deadline: float, max_rounds: int = MAX_PRICING_ROUNDS, gap: float = LAGRANGIAN_GAP
+    ) -> _LpRelaxation:
+        """Return the LP relaxation after pricing rounds until the Lagrangian gap is below `gap`."""
+        status, rounds, objective = "failed", 0, math.nan
+        unit_price = np.zeros(0)
+        while rounds < max_rounds:
+            rounds += 1
+            if len(self.master.free) > max(COMPACT_FREE, 3 * self.coupling.n_rows):
+                self._compact(unit_price)
+            answer, duals, unit_price = self.master.solve(deadline - time.perf_counter())
+            if answer.status == "failed":
+                status = "failed"
+                break
+            self.duals = duals
+            objective = answer.objective + self.master.fixed_cost()
+            best, arg = _best_reps(self.units, duals)
+            if not self.pinned.any():  # pins restrict the LP: its prices bound only the dive
+                self.bound = max(self.bound, _lagrangian_bound(self.coupling, duals, best))
+            if answer.status != "optimal" or time.perf_counter() > deadline:
+                status = "time_limit"
+                break
+            status = "optimal"
+            if objective - self.bound <= gap * max(1.0, abs(objective)) and not self.pinned.any():
+                break
+            if not self._price(duals, best, arg, unit_price):
+                break
+        return _LpRelaxation(self.duals, self.bound, objective, status, rounds)
+
+    def _compact(self, unit_price: NDArray) -> None:
+        """Rebuild the master with rows only for units that are split or near a tie.
+
+        Released units pile up rows the LP no longer needs; a smaller master
+        solves faster, and pricing gives a unit its row back if it drifts again.
+        """
+        master, units = self.master, self.units
+        x = master.shares()
+        rows = master.row_of_unit[master.col_unit]
+        priced = rows < len(unit_price)
+        reduced = np.full(len(x), -np.inf)  # columns of rows added since the solve: keep
+        reduced[priced] = (
+            _pair_priced(units, self.duals, master.col_unit[priced], master.col_rep[priced])
+            - unit_price[rows[priced]]
+        )
+        keep = ((x > SPLIT) | (reduced < COMPACT_REDUCED_COST)) & ~self.pinned[master.col_unit]
+        plan = master.plan()
+        fresh = _Master(units, self.coupling, master.solver)
+        fresh.fallback = plan
+        fresh.build(
+            *_unique_pairs(
+                np.concatenate([master.col_unit[keep], np.arange(units.size)]),
+                np.concatenate([master.col_rep[keep], plan]),
+                self.coupling.m,
+            )
+        )
+        self.master = fresh
+
+    def _price(self, duals: _Duals, best: NDArray, arg: NDArray, unit_price: NDArray) -> bool:
+        """Add what prices out: drifted settled units and negative pairs; return whether any."""
+        master, units = self.master, self.units
+        settled = np.flatnonzero((master.fixed_rep >= 0) & ~self.pinned)
+        drift = _pair_priced(units, duals, settled, master.fixed_rep[settled]) - best[settled]
+        order = np.argsort(-drift)[: max(RELEASE_PER_ROUND, units.size // 10)]
+        order = order[drift[order] > PRICE_TOLERANCE]
+        released = settled[order]
+        free = np.array(master.free, dtype=np.int64)
+        new_unit, new_rep = _negative_pairs(units, duals, free, unit_price, master)
+        keep = ~self.pinned[new_unit]
+        master.release(released, arg[released])
+        master.add(new_unit[keep], new_rep[keep])
+        return bool(len(released) or keep.any())
+
+    def dive(self, big: NDArray, deadline: float) -> int:
+        """Fix big units the LP splits to their largest share, re-solving, until none is split.
+
+        Rounding a big account breaks a band by a lot; fixing it and letting the
+        LP re-balance moves the split onto smaller accounts, which round cheaply.
+        Returns the number of rounds.
+        """
+        rounds = 0
+        while rounds < MAX_DIVE_ROUNDS and time.perf_counter() < deadline:
+            master = self.master
+            x = master.shares()
+            split = (x > SPLIT) & (x < 1 - SPLIT)
+            units = np.unique(master.col_unit[split])
+            units = units[big[units] & ~self.pinned[units]]
+            if not len(units):
+                break
+            rounds += 1
+            order = np.lexsort((-x, master.col_unit))
+            first = np.unique(master.col_unit[order], return_index=True)[1]
+            keep = np.zeros(len(x), dtype=bool)
+            keep[order[first]] = True
+            master.forbid(np.flatnonzero(np.isin(master.col_unit, units) & ~keep))
+            self.pinned[units] = True
+            lp = self.solve(deadline, max_rounds=1 if rounds % DIVE_PRICE_EVERY else 3)
+            if lp.status != "optimal":
+                break
+        return rounds
 
 
 def _pair_priced(units: _Units, duals: _Duals, unit: NDArray, rep: NDArray) -> NDArray:
@@ -1301,11 +1426,13 @@ def _negative_pairs(
     units: _Units, duals: _Duals, free: NDArray, unit_price: NDArray, master: _Master
 ) -> tuple[NDArray, NDArray]:
     """Return up to a few pairs per free unit whose reduced cost (priced cost − row price) is < 0."""
+    empty = np.zeros(0, dtype=np.int64)
     if not len(free):
-        return _empty_pairs()[:2]
-    found_unit, found_rep = [], []
+        return empty, empty
+    found_unit, found_rep = [empty], [empty]
     order = np.argsort(free)
     sorted_free, sorted_price = free[order], unit_price[order]
+    take = min(NEW_COLUMNS_PER_ACCOUNT, units.cost.shape[1])
     for lo in range(0, units.size, CHUNK_ROWS):
         hi = min(lo + CHUNK_ROWS, units.size)
         a, b = np.searchsorted(sorted_free, [lo, hi])
@@ -1314,14 +1441,11 @@ def _negative_pairs(
         rows = sorted_free[a:b]
         reduced = _priced_costs(units, duals, lo, hi)[rows - lo] - sorted_price[a:b, None]
         reduced[~(reduced < -PRICE_TOLERANCE)] = np.inf
-        take = min(NEW_COLUMNS_PER_ACCOUNT, units.cost.shape[1])
         part = np.argpartition(reduced, take - 1, axis=1)[:, :take]
         picked = np.take_along_axis(reduced, part, axis=1)
         r, c = np.nonzero(np.isfinite(picked))
         found_unit.append(rows[r])
         found_rep.append(part[r, c])
-    if not found_unit:
-        return _empty_pairs()[:2]
     unit, rep = np.concatenate(found_unit), np.concatenate(found_rep)
     # A pair already in the LP cannot price out; tolerance noise might say so.
     m = units.cost.shape[1]
@@ -1330,10 +1454,13 @@ def _negative_pairs(
 
 
 def _initial_pairs(units: _Units, coupling: _Coupling) -> tuple[NDArray, NDArray]:
-    """Return first candidate pairs: each unit's cheapest reps, and enough near units for every rep.
+    """Return first candidate pairs: cheap reps per unit, near units per rep, subgradient answers.
 
-    The second half keeps the first LP feasible: each rep gets the units
-    cheapest for it until it holds FILL_FACTOR × its upper band of every measure.
+    The first LP should be feasible, or its prices are all penalty: each unit
+    brings its cheapest reps; each rep gets the units that cost least extra
+    (over their cheapest rep) per unit of load until it holds FILL_FACTOR × its
+    upper band; and a few subgradient steps on the band prices add the reps
+    units turn to when crowded reps grow dear, which finds the overflow routes.
     """
     size, m = units.cost.shape
     take = min(INITIAL_CHEAPEST_REPS, m)
@@ -1343,9 +1470,12 @@ def _initial_pairs(units: _Units, coupling: _Coupling) -> tuple[NDArray, NDArray
     need = np.where(
         coupling.realised[:, None], coupling.upper * coupling.w_bounds[:, :1], coupling.upper
     )
+    floor = units.cost.min(axis=1)
+    load = sum(np.broadcast_to(c, units.cost.shape) for c in units.coef) + 1e-3
     for j in range(m):
         finite = np.flatnonzero(np.isfinite(units.cost[:, j]))
-        order = finite[np.argsort(units.cost[finite, j], kind="stable")]
+        extra = (units.cost[finite, j] - floor[finite]) / load[finite, j]
+        order = finite[np.argsort(extra, kind="stable")]
         depth = 0
         for k, coef in enumerate(units.coef):
             a = coef[order, 0] if coef.shape[1] == 1 else coef[order, j]
@@ -1353,7 +1483,40 @@ def _initial_pairs(units: _Units, coupling: _Coupling) -> tuple[NDArray, NDArray
             depth = max(depth, int(reach))
         unit.append(order[:depth])
         rep.append(np.full(min(depth, len(order)), j))
+    sub_unit, sub_rep = _subgradient_pairs(units, coupling)
+    unit.append(sub_unit)
+    rep.append(sub_rep)
     return _unique_pairs(np.concatenate(unit), np.concatenate(rep), m)
+
+
+def _subgradient_pairs(units: _Units, coupling: _Coupling) -> tuple[NDArray, NDArray]:
+    """Return each unit's best rep under a few subgradient steps on the band prices.
+
+    A rep above its band grows dearer and one below grows cheaper, in steps
+    that shrink; every answer on the way becomes a candidate column.
+    """
+    duals = _Duals.zero(coupling)
+    realised = coupling.realised[:, None]
+    finite = units.cost[np.isfinite(units.cost)]
+    step = 2.0 * float(np.median(np.abs(finite))) if finite.size else 1.0
+    found_unit, found_rep = [], []
+    for round_ in range(SUBGRADIENT_ROUNDS):
+        _, arg = _best_reps(units, duals)
+        found_unit.append(np.arange(units.size))
+        found_rep.append(arg)
+        load = _fixed_loads(units, coupling, np.arange(units.size), arg).load
+        scale = np.where(realised, load.sum(axis=1, keepdims=True), 1.0)
+        lower, upper = coupling.lower * scale, coupling.upper * scale
+        width = np.maximum(upper - lower, 1e-9)
+        size = step * SUBGRADIENT_DECAY**round_
+        p = coupling.penalty
+        duals = _Duals(
+            np.clip(duals.lower + size * (lower - load) / width, 0, p),
+            np.clip(duals.upper - size * (load - upper) / width, -p, 0),
+            duals.total,
+            duals.cap,
+        )
+    return np.concatenate(found_unit), np.concatenate(found_rep)
 
 
 def _unique_pairs(unit: NDArray, rep: NDArray, m: int) -> tuple[NDArray, NDArray]:
@@ -1382,10 +1545,8 @@ def _groups(inst: _Instance, idx: NDArray, target: int) -> NDArray:
     lone = np.where(placed, 0, np.arange(1, len(idx) + 1))
     label = np.zeros(len(idx), dtype=np.int64)
     for cell in (0.5 * 2**p for p in range(14)):
-        keys = np.column_stack([np.floor(y_km / cell), np.floor(x_km / cell), owner, lone]).astype(
-            np.int64
-        )
-        _, label = np.unique(keys, axis=0, return_inverse=True)
+        keys = np.column_stack([np.floor(y_km / cell), np.floor(x_km / cell), owner, lone])
+        _, label = np.unique(keys.astype(np.int64), axis=0, return_inverse=True)
         if label.max(initial=-1) + 1 <= target:
             break
     return label.ravel()
@@ -1408,91 +1569,113 @@ def _group_units(units: _Units, label: NDArray) -> _Units:
 
 
 def _pairs_from_groups(
-    units: _Units, label: NDArray, group_lp: _LpRelaxation
+    units: _Units, label: NDArray, group_cg: _ColumnGeneration
 ) -> tuple[NDArray, NDArray]:
-    """Return candidate pairs for accounts: their group's reps in the group LP, and their best rep."""
+    """Return candidate pairs for accounts: the reps their group uses in the group LP.
+
+    Splitting every group as its LP does is feasible, so the first account LP is.
+    """
+    master = group_cg.master
+    x = master.shares()
+    carry = x > SPLIT
+    settled = np.flatnonzero(master.fixed_rep >= 0)
+    group = np.concatenate([settled, master.col_unit[carry]])
+    rep = np.concatenate([master.fixed_rep[settled], master.col_rep[carry]])
     used = sparse.csr_matrix(
-        (np.ones(len(group_lp.unit)), (group_lp.unit, group_lp.rep)),
-        shape=(int(label.max()) + 1, units.cost.shape[1]),
+        (np.ones(len(group)), (group, rep)), shape=(int(label.max()) + 1, units.cost.shape[1])
     )
     expanded = used[label].tocoo()
-    _, best = _best_reps(units, group_lp.duals)
-    return _unique_pairs(
-        np.concatenate([expanded.row, np.arange(units.size)]),
-        np.concatenate([expanded.col, best]),
-        units.cost.shape[1],
-    )
+    return _unique_pairs(expanded.row, expanded.col, units.cost.shape[1])
+
+
+def _group_levels(inst: _Instance, idx: NDArray) -> list[NDArray]:
+    """Return account → group labels, finest level first, until a level is small enough.
+
+    Cells double from level to level, so every group of a level lies inside one
+    group of the next.
+    """
+    levels: list[NDArray] = []
+    size = len(idx)
+    while size > AGGREGATE_ABOVE:
+        label = _groups(inst, idx, min(MAX_GROUPS, int(GROUP_SHARE * size)))
+        size = int(label.max()) + 1
+        levels.append(label)
+    return levels
+
+
+def _seed_pairs(
+    units: _Units, coupling: _Coupling, levels: list[NDArray], solver: str, deadline: float
+) -> tuple[NDArray, NDArray]:
+    """Return first candidate pairs for units, from an LP over the next coarser level of groups.
+
+    `levels` label the accounts behind `units` (one unit per account on the
+    first call, one per group below). The coarsest level starts from
+    `_initial_pairs`; each finer one from the reps its groups use.
+    """
+    if not levels:
+        return _initial_pairs(units, coupling)
+    label = levels[0]
+    groups = _group_units(units, label)
+    coarser = [_relabel(level, label) for level in levels[1:]]
+    group_cg = _ColumnGeneration(groups, coupling, solver)
+    group_cg.start(*_seed_pairs(groups, coupling, coarser, solver, deadline))
+    if group_cg.solve(deadline, gap=GROUP_GAP).status == "failed":
+        return _initial_pairs(units, coupling)
+    return _pairs_from_groups(units, label, group_cg)
+
+
+def _relabel(level: NDArray, finer: NDArray) -> NDArray:
+    """Return the coarse label of each finer group (its accounts all share one)."""
+    out = np.zeros(int(finer.max()) + 1, dtype=np.int64)
+    out[finer] = level
+    return out
 
 
 # ================================================================================
-# Solve: the final MIP over near-tied pairs
+# Solve: from the LP to an assignment
 # ================================================================================
 
 
 @dataclass(frozen=True)
 class _Integer:
-    """An integer assignment of the movable accounts and what is known about its optimality."""
+    """An integer assignment of the movable accounts and how it was found."""
 
     rep: NDArray
-    status: str
-    proven: bool  # optimal for the full model (within the MIP gap)
-    theta: float  # reduced-cost threshold of the pairs the MIP could use
+    status: str  # "optimal" (exact MIP), "feasible" or "time_limit"
 
 
-def _near_pairs(units: _Units, duals: _Duals, keep: int) -> tuple[NDArray, NDArray]:
-    """Return each unit's `keep` smallest reduced costs (priced cost − unit minimum) and their reps."""
-    m = units.cost.shape[1]
-    keep = min(keep, m)
-    reduced = np.empty((units.size, keep))
-    reps = np.empty((units.size, keep), dtype=np.int64)
-    for lo in range(0, units.size, CHUNK_ROWS):
-        hi = min(lo + CHUNK_ROWS, units.size)
-        priced = _priced_costs(units, duals, lo, hi)
-        priced -= priced.min(axis=1, keepdims=True)
-        if keep < m:
-            part = np.argpartition(priced, keep - 1, axis=1)[:, :keep]
-        else:
-            part = np.tile(np.arange(m), (hi - lo, 1))
-        values = np.take_along_axis(priced, part, axis=1)
-        order = np.argsort(values, axis=1)
-        reduced[lo:hi] = np.take_along_axis(values, order, 1)
-        reps[lo:hi] = np.take_along_axis(part, order, 1)
-    return reduced, reps
+def _exact_assignment(
+    units: _Units, coupling: _Coupling, solver: str, deadline: float, mip_gap: float
+) -> _Integer:
+    """Return the optimal assignment of a small instance: a MIP over every allowed pair."""
+    unit, rep = np.nonzero(np.isfinite(units.cost))
+    return _solve_mip(
+        units, coupling, unit, rep, np.full(units.size, -1), solver, deadline, mip_gap
+    )
 
 
-def _integer_assignment(
+def _solve_mip(
     units: _Units,
     coupling: _Coupling,
-    lp: _LpRelaxation,
+    pair_unit: NDArray,
+    pair_rep: NDArray,
+    start: NDArray,
     solver: str,
     deadline: float,
     mip_gap: float,
-    theta: float | None = None,
 ) -> _Integer:
-    """Return an integer assignment from a MIP over the pairs with reduced cost ≤ θ.
+    """Return the MIP's assignment over pairs (unit, rep); units with one pair are settled.
 
-    Units whose only such pair is their best rep are settled there. θ is as large
-    as the MIP budget allows; if it covers (assignment cost − bound), no pair left
-    out can improve on the answer, so the MIP optimum is the full model's.
+    Data → variables (x binary, slacks, realised totals) → constraints (bands,
+    totals, cap, one rep per unit) → objective (pair costs + penalties, settled
+    costs as offset) → solve → check status.
     """
-    reduced, reps = _near_pairs(units, lp.duals, MIP_REPS_PER_ACCOUNT)
-    if theta is None:
-        theta = _threshold(reduced, units.cost.shape[1])
-    rep = reps[:, 0].copy()
-    split = lp.share < 1 - 1e-9
-    whole = ~split
-    # Units the LP put wholly on one rep keep it unless they are in the MIP.
-    rep[lp.unit[whole]] = lp.rep[whole]
-    r, c = _pairs_within(units, lp.duals, theta)
-    pair_unit, pair_rep = _unique_pairs(
-        np.concatenate([r, lp.unit[split]]), np.concatenate([c, lp.rep[split]]), units.cost.shape[1]
-    )
-    free = np.flatnonzero(np.bincount(pair_unit, minlength=units.size) >= 2)
-    if not len(free):
-        return _Integer(rep, "optimal", True, theta)
-    in_mip = np.isin(pair_unit, free)
-    pair_unit, pair_rep = pair_unit[in_mip], pair_rep[in_mip]
-    settled = np.setdiff1d(np.arange(units.size), free)
+    count = np.bincount(pair_unit, minlength=units.size)
+    rep = np.where(start >= 0, start, -1)
+    single = count[pair_unit] == 1
+    rep[pair_unit[single]] = pair_rep[single]
+    free = np.flatnonzero(count >= 2)
+    settled = np.flatnonzero(count == 1)
     fixed = _fixed_loads(units, coupling, settled, rep[settled])
     session = _session(solver)
     for block in (
@@ -1508,53 +1691,285 @@ def _integer_assignment(
     row_of_unit = np.full(units.size, -1, dtype=np.int64)
     row_of_unit[free] = np.arange(len(free))
     session.add_rows(_assignment_rows(units.labels[free]))
-    session.add_cols(_assignment_columns(units, coupling, pair_unit, pair_rep, row_of_unit))
+    in_mip = count[pair_unit] >= 2
+    session.add_cols(
+        _assignment_columns(units, coupling, pair_unit[in_mip], pair_rep[in_mip], row_of_unit)
+    )
     offset = float(units.cost[settled, rep[settled]].sum())
     answer = session.solve(
         deadline - time.perf_counter(), integer_from=first, gap=mip_gap, offset=offset
     )
     if answer.status == "failed":
-        return _Integer(rep, "time_limit", False, theta)
+        return _Integer(rep, "time_limit")
     chosen = answer.x[first:] > 0.5
-    rep[pair_unit[chosen]] = pair_rep[chosen]
-    return _Integer(rep, answer.status, answer.status == "optimal", theta)
+    rep[pair_unit[in_mip][chosen]] = pair_rep[in_mip][chosen]
+    return _Integer(rep, "optimal" if answer.status == "optimal" else "time_limit")
 
 
-def _pairs_within(units: _Units, duals: _Duals, theta: float) -> tuple[NDArray, NDArray]:
-    """Return every pair (unit, rep) whose reduced cost (priced cost − unit's best) is ≤ θ."""
+def _pairs_within(units: _Units, duals: _Duals, theta: float, keep: int) -> tuple[NDArray, NDArray]:
+    """Return, per unit, up to `keep` reps whose reduced cost (priced cost − best) is ≤ θ."""
+    m = units.cost.shape[1]
+    keep = min(keep, m)
     found_unit, found_rep = [], []
     for lo in range(0, units.size, CHUNK_ROWS):
         hi = min(lo + CHUNK_ROWS, units.size)
         priced = _priced_costs(units, duals, lo, hi)
         priced -= priced.min(axis=1, keepdims=True)
-        r, c = np.nonzero(priced <= theta)
+        if keep < m:
+            part = np.argpartition(priced, keep - 1, axis=1)[:, :keep]
+        else:
+            part = np.broadcast_to(np.arange(m), (hi - lo, m))
+        values = np.take_along_axis(priced, part, axis=1)
+        r, c = np.nonzero(values <= theta)
         found_unit.append(r + lo)
-        found_rep.append(c)
+        found_rep.append(part[r, c])
     return np.concatenate(found_unit), np.concatenate(found_rep)
 
 
-def _threshold(reduced: NDArray, m: int) -> float:
-    """Return θ: the largest reduced cost that keeps the MIP within its account and pair budgets.
+def _big_units(units: _Units, coupling: _Coupling) -> NDArray:
+    """Return which units are big: over DIVE_SHARE of a typical band half-width on some measure."""
+    half = (coupling.upper - coupling.lower) / 2
+    half = np.where(coupling.realised[:, None], half * coupling.w_bounds[:, :1], half)
+    typical = np.median(np.where(half > 0, half, np.nan), axis=1)
+    big = np.zeros(units.size, dtype=bool)
+    for k, coef in enumerate(units.coef):
+        if np.isfinite(typical[k]):
+            big |= coef.min(axis=1) > DIVE_SHARE * typical[k]
+    return big
 
-    `reduced` holds each unit's few smallest reduced costs, sorted; the budget
-    is counted on them. θ is never below TIE, so pairs tied with a unit's best
-    rep (the LP's split units) are always in the MIP.
+
+# ================================================================================
+# Solve: local search that repairs bands and then trims cost
+# ================================================================================
+
+
+class _LocalSearch:
+    """Moves and swaps of accounts between reps, scored on cost + penalty × band violation.
+
+    The state is one rep per unit and the load of every rep on every measure.
+    A move's score is exact: Δcost + pen·Δviolation with the loads of the two
+    reps involved; moves on disjoint reps are applied together.
     """
-    further = reduced[:, 1:]
-    flat = np.sort(further[np.isfinite(further)])
-    if not len(flat):
-        return math.inf
-    second = np.sort(further[:, 0])
-    # Free units at threshold t: second-best ≤ t; pairs: all further pairs ≤ t plus their best.
-    units = np.searchsorted(second, flat, side="right")
-    pairs = np.searchsorted(flat, flat, side="right") + units
-    fits = (units <= MIP_ACCOUNTS) & (pairs <= MIP_PAIRS)
-    if fits.all():
-        # Everything collected fits; beyond the collected reps the count is unknown.
-        return math.inf if reduced.shape[1] == m else float(flat[-1])
-    first_over = int(np.argmin(fits))  # counts only grow with t, so fits is True…True False…
-    theta = float(flat[first_over - 1]) if first_over > 0 else TIE
-    return max(theta, TIE)
+
+    def __init__(
+        self,
+        units: _Units,
+        coupling: _Coupling,
+        rep: NDArray,
+        pair_unit: NDArray,
+        pair_rep: NDArray,
+    ) -> None:
+        m = coupling.m
+        self.units, self.coupling, self.m = units, coupling, m
+        self.rep = rep.copy()
+        pair_unit, pair_rep = _unique_pairs(
+            np.concatenate([pair_unit, np.arange(units.size)]),
+            np.concatenate([pair_rep, rep]),
+            m,
+        )
+        self.pair_unit, self.pair_rep = pair_unit, pair_rep
+        self.code = pair_unit * m + pair_rep
+        self.cost = units.cost[pair_unit, pair_rep]
+        self.coef = (
+            np.stack(
+                [c[pair_unit, 0] if c.shape[1] == 1 else c[pair_unit, pair_rep] for c in units.coef]
+            )
+            if units.coef
+            else np.zeros((0, len(pair_unit)))
+        )
+        self.moved = units.moved[pair_unit, pair_rep] if units.moved is not None else None
+        fixed = _fixed_loads(units, coupling, np.arange(units.size), self.rep)
+        self.load = fixed.load
+        self.moved_total = fixed.moved
+
+    def bounds(self) -> tuple[NDArray, NDArray]:
+        """Return the band floor and ceiling of every rep; travel bands follow the realised total."""
+        c = self.coupling
+        total = self.load.sum(axis=1, keepdims=True)
+        lower = np.where(c.realised[:, None], c.lower * total, c.lower)
+        upper = np.where(c.realised[:, None], c.upper * total, c.upper)
+        return lower, upper
+
+    def violation(self) -> float:
+        """Return the total band violation (model units), the moved-revenue cap included."""
+        lower, upper = self.bounds()
+        out = np.maximum(self.load - upper, 0).sum() + np.maximum(lower - self.load, 0).sum()
+        if self.coupling.cap is not None:
+            out += max(self.moved_total - self.coupling.cap, 0.0)
+        return float(out)
+
+    def _current(self) -> NDArray:
+        """Return the index of each pair's unit's current pair."""
+        return np.searchsorted(self.code, self.pair_unit * self.m + self.rep[self.pair_unit])
+
+    def moves(self, pen: float) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+        """Return every move's score and violation change, with source pair and destination pair."""
+        now = self._current()
+        src, dst = self.pair_rep[now], self.pair_rep
+        lower, upper = self.bounds()
+        k = np.arange(self.load.shape[0])[:, None]
+        a_out, a_in = self.coef[:, now], self.coef
+
+        def excess(load: NDArray, rep: NDArray) -> NDArray:
+            return np.maximum(load - upper[k, rep], 0) + np.maximum(lower[k, rep] - load, 0)
+
+        before = excess(self.load[k, src], src) + excess(self.load[k, dst], dst)
+        after = excess(self.load[k, src] - a_out, src) + excess(self.load[k, dst] + a_in, dst)
+        delta_v = (after - before).sum(axis=0)
+        if self.moved is not None and self.coupling.cap is not None:
+            cap = self.coupling.cap
+            shifted = self.moved_total + self.moved - self.moved[now]
+            delta_v += np.maximum(shifted - cap, 0) - max(self.moved_total - cap, 0)
+        score = self.cost - self.cost[now] + pen * delta_v
+        score[src == dst] = np.inf
+        return score, delta_v, now, np.arange(len(dst))
+
+    def apply(self, src_pair: NDArray, dst_pair: NDArray) -> None:
+        """Move each pair's unit from its source pair's rep to its destination pair's rep."""
+        for s, d in zip(src_pair.tolist(), dst_pair.tolist(), strict=True):
+            self.load[:, self.pair_rep[s]] -= self.coef[:, s]
+            self.load[:, self.pair_rep[d]] += self.coef[:, d]
+            if self.moved is not None:
+                self.moved_total += self.moved[d] - self.moved[s]
+            self.rep[self.pair_unit[d]] = self.pair_rep[d]
+
+    def descend(self, pen_start: float, deadline: float) -> None:
+        """Apply improving moves, raising the penalty while bands stay broken, then try swaps."""
+        pen_max = self.coupling.penalty
+        pen = min(max(pen_start, 1e-3), pen_max)
+        batch = 1 if self.coupling.cap is not None else self.m
+        trims = 0
+        for _ in range(MAX_SEARCH_ROUNDS):
+            if time.perf_counter() > deadline:
+                return
+            score, _, now, dest = self.moves(pen)
+            better = np.flatnonzero(score < -SEARCH_EPS)
+            if len(better):
+                self.apply(*self._disjoint(better[np.argsort(score[better])], now, dest, batch))
+                continue
+            broken = self.violation() > 0
+            if broken and pen < pen_max:
+                pen = min(pen * 2, pen_max)
+                continue
+            # Swaps cost more to search: use them to repair, and only briefly to trim cost.
+            if not broken:
+                trims += 1
+            if trims > SWAP_TRIMS or not self._swap(pen_max):
+                return
+
+    def _disjoint(
+        self, ranked: NDArray, now: NDArray, dest: NDArray, batch: int
+    ) -> tuple[NDArray, NDArray]:
+        """Return the best moves, in rank order, that touch no rep twice (so scores stay exact)."""
+        used = np.zeros(self.m, dtype=bool)
+        src_out, dst_out = [], []
+        for p in ranked[: 4 * self.m].tolist():
+            a, b = self.pair_rep[now[p]], self.pair_rep[dest[p]]
+            if used[a] or used[b]:
+                continue
+            used[a] = used[b] = True
+            src_out.append(now[p])
+            dst_out.append(dest[p])
+            if len(src_out) >= batch:
+                break
+        return np.array(src_out, dtype=np.int64), np.array(dst_out, dtype=np.int64)
+
+    def _swap(self, pen: float) -> bool:
+        """Apply the best improving swap of two units between two reps; return whether one was."""
+        now = self._current()
+        src, dst = self.pair_rep[now], self.pair_rep
+        candidates = np.flatnonzero(src != dst)
+        if not len(candidates):
+            return False
+        lower, upper = self.bounds()
+        broken = ((self.load > upper + 1e-9) | (self.load < lower - 1e-9)).any(axis=0)
+        if broken.any():
+            candidates = candidates[broken[src[candidates]] | broken[dst[candidates]]]
+        # The cheapest few moves per direction (source rep → destination rep).
+        key = src[candidates] * self.m + dst[candidates]
+        step = self.cost[candidates] - self.cost[now[candidates]]
+        order = np.lexsort((step, key))
+        candidates, key = candidates[order], key[order]
+        starts = np.r_[0, np.flatnonzero(np.diff(key)) + 1]
+        rank = np.arange(len(key)) - np.repeat(starts, np.diff(np.r_[starts, len(key)]))
+        candidates, key = candidates[rank < SWAP_WIDTH], key[rank < SWAP_WIDTH]
+        reverse = dst[candidates] * self.m + src[candidates]
+        lo_i = np.searchsorted(key, reverse, side="left")
+        hi_i = np.searchsorted(key, reverse, side="right")
+        counts = hi_i - lo_i
+        if not counts.sum():
+            return False
+        p = np.repeat(candidates, counts)
+        offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        q = candidates[np.repeat(lo_i, counts) + offsets]
+        keep = self.pair_unit[p] < self.pair_unit[q]  # each swap once
+        p, q = p[keep], q[keep]
+        if not len(p):
+            return False
+        k = np.arange(self.load.shape[0])[:, None]
+        a, b = src[p], dst[p]
+        change_a = (
+            -self.coef[:, now[p]]
+            + self.coef[:, np.searchsorted(self.code, self.pair_unit[q] * self.m + a)]
+        )
+        change_b = self.coef[:, p] - self.coef[:, now[q]]
+
+        def excess(load: NDArray, rep: NDArray) -> NDArray:
+            return np.maximum(load - upper[k, rep], 0) + np.maximum(lower[k, rep] - load, 0)
+
+        back = np.searchsorted(self.code, self.pair_unit[q] * self.m + a)
+        valid = self.code[np.minimum(back, len(self.code) - 1)] == self.pair_unit[q] * self.m + a
+        delta_v = (
+            excess(self.load[k, a] + change_a, a)
+            - excess(self.load[k, a], a)
+            + excess(self.load[k, b] + change_b, b)
+            - excess(self.load[k, b], b)
+        ).sum(axis=0)
+        score = (
+            self.cost[p] - self.cost[now[p]] + self.cost[back] - self.cost[now[q]] + pen * delta_v
+        )
+        score[~valid] = np.inf
+        if self.moved is not None and self.coupling.cap is not None:
+            score = np.where(
+                self.moved[p] - self.moved[now[p]] + self.moved[back] - self.moved[now[q]] > 0,
+                np.inf,
+                score,
+            )
+        best = int(np.argmin(score))
+        if not score[best] < -SEARCH_EPS:
+            return False
+        self.apply(np.array([now[p[best]]]), np.array([p[best]]))
+        self.apply(np.array([now[q[best]]]), np.array([back[best]]))
+        return True
+
+
+def _integer_assignment(
+    units: _Units,
+    coupling: _Coupling,
+    cg: _ColumnGeneration,
+    solver: str,
+    deadline: float,
+    mip_gap: float,
+) -> _Integer:
+    """Return an assignment of the movable accounts from the LP relaxation.
+
+    Small instances get the exact MIP. Larger ones: dive on big accounts the LP
+    splits, round the small splits left to their largest share, then repair and
+    trim with local search over the pairs whose reduced cost is small.
+    """
+    if units.size * units.cost.shape[1] <= EXACT_PAIRS:
+        return _exact_assignment(units, coupling, solver, deadline, mip_gap)
+    if cg.master.answer is None or cg.master.answer.status == "failed":
+        rep = units.cost.argmin(axis=1)  # no LP: start from every unit's cheapest rep
+    else:
+        cg.dive(_big_units(units, coupling), deadline)
+        rep = cg.master.plan()
+    pair_unit, pair_rep = _pairs_within(units, cg.duals, SEARCH_THETA, SEARCH_REPS)
+    search = _LocalSearch(units, coupling, rep, pair_unit, pair_rep)
+    pen_start = float(np.abs(cg.duals.weight).max(initial=0.0))
+    search.descend(pen_start, deadline)
+    status = "time_limit" if time.perf_counter() > deadline else "feasible"
+    return _Integer(search.rep, status)
 
 
 # ================================================================================
@@ -1836,39 +2251,27 @@ def rebalance(
     coupling = _coupling(inst, units)
     locked_cost = float(inst.cost[inst.locked, inst.owner[inst.locked]].sum())
     if units.size == 0:  # everything locked (or no accounts): nothing to decide
-        lp = _LpRelaxation(_Duals.zero(coupling), 0.0, 0.0, *_empty_pairs(), "optimal", 0)
-        integer = _Integer(np.zeros(0, dtype=np.int64), "optimal", True, math.inf)
+        lp = _LpRelaxation(_Duals.zero(coupling), 0.0, 0.0, "optimal", 0)
+        integer = _Integer(np.zeros(0, dtype=np.int64), "optimal")
         return _result(inst, inst.owner.copy(), lp, integer, locked_cost, started, stages)
 
     # Variables, constraints and objective are built by _Master; solve the LP relaxation.
     lap = time.perf_counter()
-    if units.size > AGGREGATE_ABOVE:
-        label = _groups(inst, movable, TARGET_GROUPS)
-        groups = _group_units(units, label)
-        group_lp = _column_generation(
-            groups,
-            coupling,
-            *_initial_pairs(groups, coupling),
-            settings.solver,
-            started + 0.5 * settings.time_limit_s,
-        )
-        stages.append(("group LP", time.perf_counter() - lap))
+    limit = settings.time_limit_s
+    levels = _group_levels(inst, movable)
+    unit, rep = _seed_pairs(units, coupling, levels, settings.solver, started + 0.3 * limit)
+    if levels:
+        stages.append(("group LPs", time.perf_counter() - lap))
         lap = time.perf_counter()
-        if group_lp.status != "failed":
-            unit, rep = _pairs_from_groups(units, label, group_lp)
-        else:
-            unit, rep = _initial_pairs(units, coupling)
-    else:
-        unit, rep = _initial_pairs(units, coupling)
-    lp = _column_generation(
-        units, coupling, unit, rep, settings.solver, started + 0.8 * settings.time_limit_s
-    )
+    cg = _ColumnGeneration(units, coupling, settings.solver)
+    cg.start(unit, rep)
+    lp = cg.solve(started + 0.6 * limit)
     stages.append(("LP", time.perf_counter() - lap))
 
-    # Integer assignment; the report checks what was proved.
+    # Integer assignment; the report says what was proved.
     lap = time.perf_counter()
-    integer = _integer_assignment(units, coupling, lp, settings.solver, deadline, settings.mip_gap)
-    stages.append(("MIP", time.perf_counter() - lap))
+    integer = _integer_assignment(units, coupling, cg, settings.solver, deadline, settings.mip_gap)
+    stages.append(("assignment", time.perf_counter() - lap))
 
     rep_of = inst.owner.copy()
     rep_of[movable] = integer.rep
@@ -1891,14 +2294,9 @@ def _result(
     bound = (lp.bound + locked_cost) / inst.cost_scale if np.isfinite(lp.bound) else -math.inf
     bound = min(bound, objective)  # rounding noise must not show a bound above the answer
     gap = (objective - bound) / abs(objective) if objective else 0.0
-    proven = (
-        integer.proven
-        and lp.status == "optimal"
-        and (objective - bound) * inst.cost_scale <= integer.theta + PRICE_TOLERANCE
-    )
     if lp.status != "optimal" or integer.status == "time_limit":
         status = "time_limit"
-    elif proven or gap <= inst.settings.mip_gap:
+    elif integer.status == "optimal" or gap <= inst.settings.mip_gap:
         status = "optimal"
     else:
         status = "feasible"

@@ -1531,10 +1531,12 @@ def _unique_pairs(unit: NDArray, rep: NDArray, m: int) -> tuple[NDArray, NDArray
 
 
 def _groups(inst: _Instance, idx: NDArray, target: int) -> NDArray:
-    """Return a group number per movable account: same grid cell and same owner.
+    """Return a group number per movable account: same grid cell, owner and profile.
 
     The cell is the smallest of a doubling series that yields at most `target`
-    groups. Accounts without coordinates form groups of their own.
+    groups. Accounts without coordinates form groups of their own. The profile
+    (`_profiles`) keeps accounts that respond alike to band prices together, so
+    a group's LP decision suits all its accounts.
     """
     lat, lon = inst.lat[idx], inst.lon[idx]
     placed = np.isfinite(lat) & np.isfinite(lon)
@@ -1543,13 +1545,29 @@ def _groups(inst: _Instance, idx: NDArray, target: int) -> NDArray:
     x_km = lon * 111.2 * np.cos(np.radians(lat))
     owner = inst.owner[idx] + 1
     lone = np.where(placed, 0, np.arange(1, len(idx) + 1))
+    profile = _profiles(inst, idx)
     label = np.zeros(len(idx), dtype=np.int64)
     for cell in (0.5 * 2**p for p in range(14)):
-        keys = np.column_stack([np.floor(y_km / cell), np.floor(x_km / cell), owner, lone])
+        keys = np.column_stack([np.floor(y_km / cell), np.floor(x_km / cell), owner, lone, profile])
         _, label = np.unique(keys.astype(np.int64), axis=0, return_inverse=True)
         if label.max(initial=-1) + 1 <= target:
             break
     return label.ravel()
+
+
+def _profiles(inst: _Instance, idx: NDArray) -> NDArray:
+    """Return a profile class per account: each measure's share of its load, in three bins.
+
+    A prospect with workload but no potential and an account heavy on both pay
+    band prices differently; grouping them would average away the difference.
+    """
+    values = [meas.base[idx] / meas.scale for meas in inst.measures]
+    total = sum(values) + 1e-9 if values else np.ones(len(idx))
+    out = np.zeros(len(idx), dtype=np.int64)
+    for value in values:
+        share = value / total
+        out = out * 3 + np.digitize(share, [0.2, 0.6])
+    return out
 
 
 def _group_units(units: _Units, label: NDArray) -> _Units:
@@ -1959,10 +1977,11 @@ def _integer_assignment(
     """
     if units.size * units.cost.shape[1] <= EXACT_PAIRS:
         return _exact_assignment(units, coupling, solver, deadline, mip_gap)
-    if cg.master.answer is None or cg.master.answer.status == "failed":
-        rep = units.cost.argmin(axis=1)  # no LP: start from every unit's cheapest rep
+    if cg.master.answer is None and cg.master.fallback is None:
+        rep = units.cost.argmin(axis=1)  # no LP at all: start from every unit's cheapest rep
     else:
-        cg.dive(_big_units(units, coupling), deadline)
+        if cg.master.answer is not None:
+            cg.dive(_big_units(units, coupling), deadline)
         rep = cg.master.plan()
     pair_unit, pair_rep = _pairs_within(units, cg.duals, SEARCH_THETA, SEARCH_REPS)
     search = _LocalSearch(units, coupling, rep, pair_unit, pair_rep)

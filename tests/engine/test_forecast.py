@@ -271,7 +271,8 @@ def test_survival_and_retention_curves_behave(alpha, beta, tenure, years):
     r = fit.r(t[1:])
     assert np.all((r >= 0) & (r <= 1)) and np.all(np.diff(r) >= -1e-12)  # retention never falls
     # An account that has already renewed is at least as safe as a new one.
-    assert fit.conditional_survival(tenure, years) >= fit.S(years) - 1e-12
+    # Older accounts are safer (up to float error of betaln near the parameter bounds).
+    assert fit.conditional_survival(tenure, years) >= fit.S(years) - 1e-9
 
 
 # -- account potential ------------------------------------------------------------------------

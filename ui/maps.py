@@ -126,6 +126,9 @@ def territory_map(
         pts.loc[pts["moved"], "detail"] += "\nMoved from " + was[pts["moved"]]
     else:
         pts["moved"] = False
+    # Five decimals of a degree is a metre: more only makes the page heavier.
+    pts[["lon", "lat"]] = pts[["lon", "lat"]].astype(float).round(5)
+    pts["radius"] = pts["radius"].round()
     moved = pts.loc[pts["moved"], ["lon", "lat", "radius", "title", "detail"]]
     pts = pts[["lon", "lat", "color", "radius", "title", "detail"]]
 

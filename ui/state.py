@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import socket
 import threading
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from engine.forecast import Forecast, ForecastSettings, forecast_accounts
+if TYPE_CHECKING:
+    from engine.forecast import Forecast
+
 from engine.store import Dataset, Store, default_path, open_store
 
 
@@ -54,6 +57,10 @@ def load_dataset() -> tuple[Dataset, str]:
 @st.cache_data(show_spinner="Forecasting every account…", max_entries=8)
 def _forecast(version: str, horizon: int, rate: float, _dataset: Dataset) -> Forecast:
     # Keyed on the data version and the settings: the dataset itself is not hashed.
+    # Imported here: scipy's optimiser takes a second to import, and the app
+    # shell and pages that do not forecast should not wait for it.
+    from engine.forecast import ForecastSettings, forecast_accounts
+
     return forecast_accounts(_dataset, ForecastSettings(horizon_years=horizon, discount_rate=rate))
 
 

@@ -82,7 +82,7 @@ SEARCH_REPS = 4
 MAX_SEARCH_ROUNDS = 5_000
 SEARCH_EPS = 1e-7
 SWAP_WIDTH = 30  # cheapest moves per (rep, rep) direction paired up as swaps
-SWAP_TRIMS = 0  # swap rounds spent trimming cost once every band holds
+MEND_ROUNDS = 3  # rounds that widen the moves around reps local search left broken
 
 
 # ================================================================================
@@ -1304,6 +1304,7 @@ class _ColumnGeneration:
         self.pinned = np.zeros(units.size, dtype=bool)  # fixed by the dive: never released
         self.duals = _Duals.zero(coupling)
         self.bound = -math.inf
+        self.last_solve = 0.0  # seconds the last master solve took
 
     def start(self, unit: NDArray, rep: NDArray) -> None:
         """Build the master from candidate pairs (unit, rep)."""
@@ -1317,9 +1318,16 @@ class _ColumnGeneration:
         unit_price = np.zeros(0)
         while rounds < max_rounds:
             rounds += 1
+            left = deadline - time.perf_counter()
+            if rounds > 1 and left < 2 * self.last_solve:
+                # Another round would likely not finish: keep the answer in hand.
+                status = "time_limit"
+                break
             if len(self.master.free) > max(COMPACT_FREE, 3 * self.coupling.n_rows):
                 self._compact(unit_price)
-            answer, duals, unit_price = self.master.solve(deadline - time.perf_counter())
+            lap = time.perf_counter()
+            answer, duals, unit_price = self.master.solve(left)
+            self.last_solve = time.perf_counter() - lap
             if answer.status == "failed":
                 status = "failed"
                 break
@@ -1371,7 +1379,7 @@ class _ColumnGeneration:
         master, units = self.master, self.units
         settled = np.flatnonzero((master.fixed_rep >= 0) & ~self.pinned)
         drift = _pair_priced(units, duals, settled, master.fixed_rep[settled]) - best[settled]
-        order = np.argsort(-drift)[: max(RELEASE_PER_ROUND, units.size // 10)]
+        order = np.argsort(-drift)[:RELEASE_PER_ROUND]
         order = order[drift[order] > PRICE_TOLERANCE]
         released = settled[order]
         free = np.array(master.free, dtype=np.int64)
@@ -1531,12 +1539,10 @@ def _unique_pairs(unit: NDArray, rep: NDArray, m: int) -> tuple[NDArray, NDArray
 
 
 def _groups(inst: _Instance, idx: NDArray, target: int) -> NDArray:
-    """Return a group number per movable account: same grid cell, owner and profile.
+    """Return a group number per movable account: same grid cell and same owner.
 
     The cell is the smallest of a doubling series that yields at most `target`
-    groups. Accounts without coordinates form groups of their own. The profile
-    (`_profiles`) keeps accounts that respond alike to band prices together, so
-    a group's LP decision suits all its accounts.
+    groups. Accounts without coordinates form groups of their own.
     """
     lat, lon = inst.lat[idx], inst.lon[idx]
     placed = np.isfinite(lat) & np.isfinite(lon)
@@ -1545,29 +1551,13 @@ def _groups(inst: _Instance, idx: NDArray, target: int) -> NDArray:
     x_km = lon * 111.2 * np.cos(np.radians(lat))
     owner = inst.owner[idx] + 1
     lone = np.where(placed, 0, np.arange(1, len(idx) + 1))
-    profile = _profiles(inst, idx)
     label = np.zeros(len(idx), dtype=np.int64)
     for cell in (0.5 * 2**p for p in range(14)):
-        keys = np.column_stack([np.floor(y_km / cell), np.floor(x_km / cell), owner, lone, profile])
+        keys = np.column_stack([np.floor(y_km / cell), np.floor(x_km / cell), owner, lone])
         _, label = np.unique(keys.astype(np.int64), axis=0, return_inverse=True)
         if label.max(initial=-1) + 1 <= target:
             break
     return label.ravel()
-
-
-def _profiles(inst: _Instance, idx: NDArray) -> NDArray:
-    """Return a profile class per account: each measure's share of its load, in three bins.
-
-    A prospect with workload but no potential and an account heavy on both pay
-    band prices differently; grouping them would average away the difference.
-    """
-    values = [meas.base[idx] / meas.scale for meas in inst.measures]
-    total = sum(values) + 1e-9 if values else np.ones(len(idx))
-    out = np.zeros(len(idx), dtype=np.int64)
-    for value in values:
-        share = value / total
-        out = out * 3 + np.digitize(share, [0.2, 0.6])
-    return out
 
 
 def _group_units(units: _Units, label: NDArray) -> _Units:
@@ -1765,8 +1755,9 @@ class _LocalSearch:
     """Moves and swaps of accounts between reps, scored on cost + penalty × band violation.
 
     The state is one rep per unit and the load of every rep on every measure.
-    A move's score is exact: Δcost + pen·Δviolation with the loads of the two
-    reps involved; moves on disjoint reps are applied together.
+    A move's score is exact: Δcost + pen·Δviolation from the loads of the two
+    reps involved; moves on disjoint reps are applied together. While a band is
+    broken only moves touching a broken rep are scored, which keeps a pass cheap.
     """
 
     def __init__(
@@ -1785,17 +1776,23 @@ class _LocalSearch:
             np.concatenate([pair_rep, rep]),
             m,
         )
-        self.pair_unit, self.pair_rep = pair_unit, pair_rep
-        self.code = pair_unit * m + pair_rep
-        self.cost = units.cost[pair_unit, pair_rep]
-        self.coef = (
-            np.stack(
-                [c[pair_unit, 0] if c.shape[1] == 1 else c[pair_unit, pair_rep] for c in units.coef]
-            )
-            if units.coef
-            else np.zeros((0, len(pair_unit)))
+        # Only units with a choice take part.
+        choice = np.bincount(pair_unit, minlength=units.size)[pair_unit] >= 2
+        self.pair_unit, self.pair_rep = pair_unit[choice], pair_rep[choice]
+        self.code = self.pair_unit * m + self.pair_rep
+        self.cost = units.cost[self.pair_unit, self.pair_rep]
+        self.coef = np.stack(
+            [
+                c[self.pair_unit, 0] if c.shape[1] == 1 else c[self.pair_unit, self.pair_rep]
+                for c in units.coef
+            ]
         )
-        self.moved = units.moved[pair_unit, pair_rep] if units.moved is not None else None
+        self.moved = units.moved[self.pair_unit, self.pair_rep] if units.moved is not None else None
+        self.current = np.full(units.size, -1, dtype=np.int64)  # each unit's pair, −1 if none
+        mobile = self.pair_unit
+        self.current[np.unique(mobile)] = np.searchsorted(
+            self.code, np.unique(mobile) * m + self.rep[np.unique(mobile)]
+        )
         fixed = _fixed_loads(units, coupling, np.arange(units.size), self.rep)
         self.load = fixed.load
         self.moved_total = fixed.moved
@@ -1808,6 +1805,11 @@ class _LocalSearch:
         upper = np.where(c.realised[:, None], c.upper * total, c.upper)
         return lower, upper
 
+    def broken(self) -> NDArray:
+        """Return which reps are outside a band on some measure."""
+        lower, upper = self.bounds()
+        return ((self.load > upper + 1e-9) | (self.load < lower - 1e-9)).any(axis=0)
+
     def violation(self) -> float:
         """Return the total band violation (model units), the moved-revenue cap included."""
         lower, upper = self.bounds()
@@ -1816,31 +1818,32 @@ class _LocalSearch:
             out += max(self.moved_total - self.coupling.cap, 0.0)
         return float(out)
 
-    def _current(self) -> NDArray:
-        """Return the index of each pair's unit's current pair."""
-        return np.searchsorted(self.code, self.pair_unit * self.m + self.rep[self.pair_unit])
+    def _excess(self, load: NDArray, rep: NDArray, lower: NDArray, upper: NDArray) -> NDArray:
+        """Return how far loads (K × moves) on reps `rep` lie outside their bands."""
+        k = np.arange(self.load.shape[0])[:, None]
+        return np.maximum(load - upper[k, rep], 0) + np.maximum(lower[k, rep] - load, 0)
 
-    def moves(self, pen: float) -> tuple[NDArray, NDArray, NDArray, NDArray]:
-        """Return every move's score and violation change, with source pair and destination pair."""
-        now = self._current()
-        src, dst = self.pair_rep[now], self.pair_rep
+    def moves(self, pen: float, cand: NDArray) -> tuple[NDArray, NDArray]:
+        """Return the score of moving each candidate pair's unit onto it, and its source pair."""
+        now = self.current[self.pair_unit[cand]]
+        src, dst = self.pair_rep[now], self.pair_rep[cand]
         lower, upper = self.bounds()
         k = np.arange(self.load.shape[0])[:, None]
-        a_out, a_in = self.coef[:, now], self.coef
-
-        def excess(load: NDArray, rep: NDArray) -> NDArray:
-            return np.maximum(load - upper[k, rep], 0) + np.maximum(lower[k, rep] - load, 0)
-
-        before = excess(self.load[k, src], src) + excess(self.load[k, dst], dst)
-        after = excess(self.load[k, src] - a_out, src) + excess(self.load[k, dst] + a_in, dst)
+        a_out, a_in = self.coef[:, now], self.coef[:, cand]
+        before = self._excess(self.load[k, src], src, lower, upper) + self._excess(
+            self.load[k, dst], dst, lower, upper
+        )
+        after = self._excess(self.load[k, src] - a_out, src, lower, upper) + self._excess(
+            self.load[k, dst] + a_in, dst, lower, upper
+        )
         delta_v = (after - before).sum(axis=0)
         if self.moved is not None and self.coupling.cap is not None:
             cap = self.coupling.cap
-            shifted = self.moved_total + self.moved - self.moved[now]
+            shifted = self.moved_total + self.moved[cand] - self.moved[now]
             delta_v += np.maximum(shifted - cap, 0) - max(self.moved_total - cap, 0)
-        score = self.cost - self.cost[now] + pen * delta_v
+        score = self.cost[cand] - self.cost[now] + pen * delta_v
         score[src == dst] = np.inf
-        return score, delta_v, now, np.arange(len(dst))
+        return score, now
 
     def apply(self, src_pair: NDArray, dst_pair: NDArray) -> None:
         """Move each pair's unit from its source pair's rep to its destination pair's rep."""
@@ -1849,115 +1852,112 @@ class _LocalSearch:
             self.load[:, self.pair_rep[d]] += self.coef[:, d]
             if self.moved is not None:
                 self.moved_total += self.moved[d] - self.moved[s]
-            self.rep[self.pair_unit[d]] = self.pair_rep[d]
+            unit = self.pair_unit[d]
+            self.rep[unit] = self.pair_rep[d]
+            self.current[unit] = d
 
     def descend(self, pen_start: float, deadline: float) -> None:
         """Apply improving moves, raising the penalty while bands stay broken, then try swaps."""
         pen_max = self.coupling.penalty
         pen = min(max(pen_start, 1e-3), pen_max)
         batch = 1 if self.coupling.cap is not None else self.m
-        trims = 0
+        everyone = np.arange(len(self.pair_unit))
         for _ in range(MAX_SEARCH_ROUNDS):
-            if time.perf_counter() > deadline:
+            if time.perf_counter() > deadline or not len(everyone):
                 return
-            score, _, now, dest = self.moves(pen)
+            broken = self.broken()
+            cand = everyone
+            if broken.any():  # only moves touching a broken rep can mend it
+                now = self.current[self.pair_unit]
+                cand = np.flatnonzero(broken[self.pair_rep[now]] | broken[self.pair_rep])
+            score, now = self.moves(pen, cand)
             better = np.flatnonzero(score < -SEARCH_EPS)
             if len(better):
-                self.apply(*self._disjoint(better[np.argsort(score[better])], now, dest, batch))
+                ranked = better[np.argsort(score[better])]
+                self.apply(*self._disjoint(now[ranked], cand[ranked], batch))
                 continue
-            broken = self.violation() > 0
-            if broken and pen < pen_max:
+            if broken.any() and pen < pen_max:
                 pen = min(pen * 2, pen_max)
                 continue
-            # Swaps cost more to search: use them to repair, and only briefly to trim cost.
-            if not broken:
-                trims += 1
-            if trims > SWAP_TRIMS or not self._swap(pen_max):
+            if broken.any() and self._swap(pen_max, broken):
+                continue
+            if len(cand) == len(everyone):
                 return
+            # Stuck around the broken reps: a move elsewhere may make room, so score them all.
+            score, now = self.moves(pen_max, everyone)
+            better = np.flatnonzero(score < -SEARCH_EPS)
+            if not len(better):
+                return
+            ranked = better[np.argsort(score[better])]
+            self.apply(*self._disjoint(now[ranked], everyone[ranked], batch))
 
-    def _disjoint(
-        self, ranked: NDArray, now: NDArray, dest: NDArray, batch: int
-    ) -> tuple[NDArray, NDArray]:
-        """Return the best moves, in rank order, that touch no rep twice (so scores stay exact)."""
+    def _disjoint(self, src: NDArray, dst: NDArray, batch: int) -> tuple[NDArray, NDArray]:
+        """Return the first moves, in rank order, that touch no rep twice (so scores stay exact)."""
         used = np.zeros(self.m, dtype=bool)
         src_out, dst_out = [], []
-        for p in ranked[: 4 * self.m].tolist():
-            a, b = self.pair_rep[now[p]], self.pair_rep[dest[p]]
+        for s, d in zip(src[: 4 * self.m].tolist(), dst[: 4 * self.m].tolist(), strict=True):
+            a, b = self.pair_rep[s], self.pair_rep[d]
             if used[a] or used[b]:
                 continue
             used[a] = used[b] = True
-            src_out.append(now[p])
-            dst_out.append(dest[p])
+            src_out.append(s)
+            dst_out.append(d)
             if len(src_out) >= batch:
                 break
         return np.array(src_out, dtype=np.int64), np.array(dst_out, dtype=np.int64)
 
-    def _swap(self, pen: float) -> bool:
-        """Apply the best improving swap of two units between two reps; return whether one was."""
-        now = self._current()
-        src, dst = self.pair_rep[now], self.pair_rep
-        candidates = np.flatnonzero(src != dst)
-        if not len(candidates):
+    def _swap(self, pen: float, broken: NDArray) -> bool:
+        """Apply the best improving swap of two units between a broken rep and another one."""
+        now_all = self.current[self.pair_unit]
+        src_all = self.pair_rep[now_all]
+        cand = np.flatnonzero(
+            (src_all != self.pair_rep) & (broken[src_all] | broken[self.pair_rep])
+        )
+        if not len(cand):
             return False
-        lower, upper = self.bounds()
-        broken = ((self.load > upper + 1e-9) | (self.load < lower - 1e-9)).any(axis=0)
-        if broken.any():
-            candidates = candidates[broken[src[candidates]] | broken[dst[candidates]]]
+        src, dst = src_all[cand], self.pair_rep[cand]
         # The cheapest few moves per direction (source rep → destination rep).
-        key = src[candidates] * self.m + dst[candidates]
-        step = self.cost[candidates] - self.cost[now[candidates]]
+        key = src * self.m + dst
+        step = self.cost[cand] - self.cost[now_all[cand]]
         order = np.lexsort((step, key))
-        candidates, key = candidates[order], key[order]
+        cand, key = cand[order], key[order]
         starts = np.r_[0, np.flatnonzero(np.diff(key)) + 1]
         rank = np.arange(len(key)) - np.repeat(starts, np.diff(np.r_[starts, len(key)]))
-        candidates, key = candidates[rank < SWAP_WIDTH], key[rank < SWAP_WIDTH]
-        reverse = dst[candidates] * self.m + src[candidates]
+        cand, key = cand[rank < SWAP_WIDTH], key[rank < SWAP_WIDTH]
+        src, dst = src_all[cand], self.pair_rep[cand]
+        reverse = dst * self.m + src
         lo_i = np.searchsorted(key, reverse, side="left")
         hi_i = np.searchsorted(key, reverse, side="right")
         counts = hi_i - lo_i
         if not counts.sum():
             return False
-        p = np.repeat(candidates, counts)
+        p = np.repeat(cand, counts)
         offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-        q = candidates[np.repeat(lo_i, counts) + offsets]
+        q = cand[np.repeat(lo_i, counts) + offsets]
         keep = self.pair_unit[p] < self.pair_unit[q]  # each swap once
         p, q = p[keep], q[keep]
         if not len(p):
             return False
+        now_p, now_q = now_all[p], now_all[q]
+        a, b = self.pair_rep[now_p], self.pair_rep[p]  # p moves a → b, q moves b → a
         k = np.arange(self.load.shape[0])[:, None]
-        a, b = src[p], dst[p]
-        change_a = (
-            -self.coef[:, now[p]]
-            + self.coef[:, np.searchsorted(self.code, self.pair_unit[q] * self.m + a)]
-        )
-        change_b = self.coef[:, p] - self.coef[:, now[q]]
-
-        def excess(load: NDArray, rep: NDArray) -> NDArray:
-            return np.maximum(load - upper[k, rep], 0) + np.maximum(lower[k, rep] - load, 0)
-
-        back = np.searchsorted(self.code, self.pair_unit[q] * self.m + a)
-        valid = self.code[np.minimum(back, len(self.code) - 1)] == self.pair_unit[q] * self.m + a
+        lower, upper = self.bounds()
+        change_a = -self.coef[:, now_p] + self.coef[:, q]
+        change_b = self.coef[:, p] - self.coef[:, now_q]
         delta_v = (
-            excess(self.load[k, a] + change_a, a)
-            - excess(self.load[k, a], a)
-            + excess(self.load[k, b] + change_b, b)
-            - excess(self.load[k, b], b)
+            self._excess(self.load[k, a] + change_a, a, lower, upper)
+            - self._excess(self.load[k, a], a, lower, upper)
+            + self._excess(self.load[k, b] + change_b, b, lower, upper)
+            - self._excess(self.load[k, b], b, lower, upper)
         ).sum(axis=0)
-        score = (
-            self.cost[p] - self.cost[now[p]] + self.cost[back] - self.cost[now[q]] + pen * delta_v
-        )
-        score[~valid] = np.inf
+        score = self.cost[p] - self.cost[now_p] + self.cost[q] - self.cost[now_q] + pen * delta_v
         if self.moved is not None and self.coupling.cap is not None:
-            score = np.where(
-                self.moved[p] - self.moved[now[p]] + self.moved[back] - self.moved[now[q]] > 0,
-                np.inf,
-                score,
-            )
+            more = self.moved[p] - self.moved[now_p] + self.moved[q] - self.moved[now_q]
+            score = np.where(more > 0, np.inf, score)  # never trade into the cap
         best = int(np.argmin(score))
         if not score[best] < -SEARCH_EPS:
             return False
-        self.apply(np.array([now[p[best]]]), np.array([p[best]]))
-        self.apply(np.array([now[q[best]]]), np.array([back[best]]))
+        self.apply(np.array([now_p[best], now_q[best]]), np.array([p[best], q[best]]))
         return True
 
 
@@ -1966,6 +1966,7 @@ def _integer_assignment(
     coupling: _Coupling,
     cg: _ColumnGeneration,
     solver: str,
+    dive_deadline: float,
     deadline: float,
     mip_gap: float,
 ) -> _Integer:
@@ -1981,12 +1982,30 @@ def _integer_assignment(
         rep = units.cost.argmin(axis=1)  # no LP at all: start from every unit's cheapest rep
     else:
         if cg.master.answer is not None:
-            cg.dive(_big_units(units, coupling), deadline)
+            cg.dive(_big_units(units, coupling), dive_deadline)
         rep = cg.master.plan()
     pair_unit, pair_rep = _pairs_within(units, cg.duals, SEARCH_THETA, SEARCH_REPS)
     search = _LocalSearch(units, coupling, rep, pair_unit, pair_rep)
     pen_start = float(np.abs(cg.duals.weight).max(initial=0.0))
     search.descend(pen_start, deadline)
+    for _ in range(MEND_ROUNDS):
+        broken = search.broken()
+        if not broken.any() or time.perf_counter() > deadline:
+            break
+        # Stuck: let units of broken reps go to any rep, and any unit come to them.
+        unit, reps = np.nonzero(np.isfinite(units.cost[:, broken]))
+        inside = np.flatnonzero(broken[search.rep])
+        pair_unit = np.concatenate([pair_unit, unit, np.repeat(inside, coupling.m)])
+        pair_rep = np.concatenate(
+            [pair_rep, np.flatnonzero(broken)[reps], np.tile(np.arange(coupling.m), len(inside))]
+        )
+        finite = np.isfinite(units.cost[pair_unit, pair_rep])
+        pair_unit, pair_rep = pair_unit[finite], pair_rep[finite]
+        before = search.violation()
+        search = _LocalSearch(units, coupling, search.rep, pair_unit, pair_rep)
+        search.descend(coupling.penalty, deadline)
+        if search.violation() >= before:
+            break
     status = "time_limit" if time.perf_counter() > deadline else "feasible"
     return _Integer(search.rep, status)
 
@@ -2059,53 +2078,29 @@ def _violations(inst: _Instance, score: _Score) -> tuple[BandViolation, ...]:
     for k, meas in enumerate(inst.measures):
         per_fte = score.target[k].sum() / cap_total if cap_total else 0.0
         for j in range(inst.m):
-            load, lo, up, tgt = (
-                score.loads[k, j],
-                score.lower[k, j],
-                score.upper[k, j],
-                score.target[k, j],
-            )
-            slack = 1e-9 * max(abs(tgt), 1.0)
-            if load > up + slack:
-                out.append(
-                    BandViolation(
-                        str(inst.rep_ids[j]),
-                        meas.name,
-                        "above",
-                        load,
-                        up,
-                        tgt,
-                        load - up,
-                        _fix_text(inst, meas, j, load, tgt, per_fte, "above"),
+            load, target = float(score.loads[k, j]), float(score.target[k, j])
+            lower, upper = float(score.lower[k, j]), float(score.upper[k, j])
+            slack = 1e-9 * max(abs(target), 1.0)  # float noise is not a broken band
+            for side, limit, excess in (
+                ("above", upper, load - upper),
+                ("below", lower, lower - load),
+            ):
+                if excess > slack:
+                    fix = _fix_text(inst, meas, j, load, target, per_fte, side)
+                    rep_id = str(inst.rep_ids[j])
+                    out.append(
+                        BandViolation(rep_id, meas.name, side, load, limit, target, excess, fix)
                     )
-                )
-            elif load < lo - slack:
-                out.append(
-                    BandViolation(
-                        str(inst.rep_ids[j]),
-                        meas.name,
-                        "below",
-                        load,
-                        lo,
-                        tgt,
-                        lo - load,
-                        _fix_text(inst, meas, j, load, tgt, per_fte, "below"),
-                    )
-                )
-    if inst.moved_cap is not None and score.moved_revenue > inst.moved_cap * (1 + 1e-9) + 1e-9:
-        needed = score.moved_revenue / inst.revenue_total
+    cap = inst.moved_cap
+    if cap is not None and score.moved_revenue > cap * (1 + 1e-9) + 1e-9:
+        needed = math.ceil(score.moved_revenue / inst.revenue_total * 100)
+        fix = (
+            f"raise the cap on moved revenue to {needed} %, or unlock or re-home the accounts "
+            "that have to move"
+        )
+        excess = score.moved_revenue - cap
         out.append(
-            BandViolation(
-                "",
-                "moved_revenue",
-                "above",
-                score.moved_revenue,
-                inst.moved_cap,
-                inst.moved_cap,
-                score.moved_revenue - inst.moved_cap,
-                f"raise the cap on moved revenue to {math.ceil(needed * 100)} %, or unlock or "
-                "re-home the accounts that have to move",
-            )
+            BandViolation("", "moved_revenue", "above", score.moved_revenue, cap, cap, excess, fix)
         )
     return tuple(out)
 
@@ -2126,16 +2121,16 @@ def _fix_text(
     fte = fte / per_fte if per_fte > 0 else math.inf
     if target <= 0:
         return (
-            f"{name} has no capacity: give {name} {fte:.1f} FTE, or unlock or re-home the "
+            f"{name} has no capacity: give {name} {fte:.2f} FTE, or unlock or re-home the "
             "accounts only they can take"
         )
     needed = math.ceil(abs(load / target - 1) * 100 + 1e-9)
     if side == "above":
         return (
-            f"widen the {label} band to ±{needed} %, or add {fte:.1f} FTE of capacity near {name}"
+            f"widen the {label} band to ±{needed} %, or add {fte:.2f} FTE of capacity near {name}"
         )
     return (
-        f"widen the {label} band to ±{needed} %, or take {fte:.1f} FTE off {name} "
+        f"widen the {label} band to ±{needed} %, or take {fte:.2f} FTE off {name} "
         "(or let them reach farther accounts)"
     )
 
@@ -2259,7 +2254,7 @@ def rebalance(
     """
     settings = settings or RebalanceSettings()
     started = time.perf_counter()
-    deadline = started + settings.time_limit_s
+    deadline = started + 0.9 * settings.time_limit_s  # leaves time for the report
     stages: list[tuple[str, float]] = []
 
     # Data
@@ -2278,18 +2273,20 @@ def rebalance(
     lap = time.perf_counter()
     limit = settings.time_limit_s
     levels = _group_levels(inst, movable)
-    unit, rep = _seed_pairs(units, coupling, levels, settings.solver, started + 0.3 * limit)
+    unit, rep = _seed_pairs(units, coupling, levels, settings.solver, started + 0.2 * limit)
     if levels:
         stages.append(("group LPs", time.perf_counter() - lap))
         lap = time.perf_counter()
     cg = _ColumnGeneration(units, coupling, settings.solver)
     cg.start(unit, rep)
-    lp = cg.solve(started + 0.6 * limit)
+    lp = cg.solve(started + 0.45 * limit)
     stages.append(("LP", time.perf_counter() - lap))
 
     # Integer assignment; the report says what was proved.
     lap = time.perf_counter()
-    integer = _integer_assignment(units, coupling, cg, settings.solver, deadline, settings.mip_gap)
+    integer = _integer_assignment(
+        units, coupling, cg, settings.solver, started + 0.6 * limit, deadline, settings.mip_gap
+    )
     stages.append(("assignment", time.perf_counter() - lap))
 
     rep_of = inst.owner.copy()

@@ -81,6 +81,7 @@ SEARCH_THETA = 3.0  # local search considers reps within this reduced cost (mode
 SEARCH_REPS = 4
 MAX_SEARCH_ROUNDS = 5_000
 SEARCH_EPS = 1e-7
+GREEDY_PER_PASS = 5_000  # ranked moves re-scored and applied per local-search pass
 SWAP_WIDTH = 30  # cheapest moves per (rep, rep) direction paired up as swaps
 MEND_ROUNDS = 3  # rounds that widen the moves around reps local search left broken
 
@@ -1860,7 +1861,7 @@ class _LocalSearch:
         """Apply improving moves, raising the penalty while bands stay broken, then try swaps."""
         pen_max = self.coupling.penalty
         pen = min(max(pen_start, 1e-3), pen_max)
-        batch = 1 if self.coupling.cap is not None else self.m
+        batch = GREEDY_PER_PASS
         everyone = np.arange(len(self.pair_unit))
         for _ in range(MAX_SEARCH_ROUNDS):
             if time.perf_counter() > deadline or not len(everyone):
@@ -1874,7 +1875,7 @@ class _LocalSearch:
             better = np.flatnonzero(score < -SEARCH_EPS)
             if len(better):
                 ranked = better[np.argsort(score[better])]
-                self.apply(*self._disjoint(now[ranked], cand[ranked], batch))
+                self._greedy(now[ranked], cand[ranked], pen, batch)
                 continue
             if broken.any() and pen < pen_max:
                 pen = min(pen * 2, pen_max)
@@ -1889,22 +1890,47 @@ class _LocalSearch:
             if not len(better):
                 return
             ranked = better[np.argsort(score[better])]
-            self.apply(*self._disjoint(now[ranked], everyone[ranked], batch))
+            self._greedy(now[ranked], everyone[ranked], pen_max, batch)
 
-    def _disjoint(self, src: NDArray, dst: NDArray, batch: int) -> tuple[NDArray, NDArray]:
-        """Return the first moves, in rank order, that touch no rep twice (so scores stay exact)."""
-        used = np.zeros(self.m, dtype=bool)
-        src_out, dst_out = [], []
-        for s, d in zip(src[: 4 * self.m].tolist(), dst[: 4 * self.m].tolist(), strict=True):
-            a, b = self.pair_rep[s], self.pair_rep[d]
-            if used[a] or used[b]:
+    def _greedy(self, src: NDArray, dst: NDArray, pen: float, batch: int) -> None:
+        """Apply ranked moves one by one while each still improves on the loads as they become.
+
+        Re-scoring a move after the ones before it keeps every applied move
+        exact, so many moves on the same rep can go in one pass.
+        """
+        lower, upper = self.bounds()
+        load, coef, rep_of = self.load, self.coef, self.pair_rep
+        moved = np.zeros(self.units.size, dtype=bool)
+        applied = 0
+        count = min(len(src), GREEDY_PER_PASS)
+        for s_, d_ in zip(src[:count].tolist(), dst[:count].tolist(), strict=True):
+            unit = self.pair_unit[d_]
+            if moved[unit]:
                 continue
-            used[a] = used[b] = True
-            src_out.append(s)
-            dst_out.append(d)
-            if len(src_out) >= batch:
-                break
-        return np.array(src_out, dtype=np.int64), np.array(dst_out, dtype=np.int64)
+            a, b = rep_of[s_], rep_of[d_]
+            change = 0.0
+            for k in range(load.shape[0]):
+                out, into = load[k, a] - coef[k, s_], load[k, b] + coef[k, d_]
+                change += (
+                    max(out - upper[k, a], 0.0)
+                    + max(lower[k, a] - out, 0.0)
+                    - max(load[k, a] - upper[k, a], 0.0)
+                    - max(lower[k, a] - load[k, a], 0.0)
+                    + max(into - upper[k, b], 0.0)
+                    + max(lower[k, b] - into, 0.0)
+                    - max(load[k, b] - upper[k, b], 0.0)
+                    - max(lower[k, b] - load[k, b], 0.0)
+                )
+            if self.moved is not None and self.coupling.cap is not None:
+                cap, total = self.coupling.cap, self.moved_total
+                shifted = total + self.moved[d_] - self.moved[s_]
+                change += max(shifted - cap, 0.0) - max(total - cap, 0.0)
+            if self.cost[d_] - self.cost[s_] + pen * change < -SEARCH_EPS:
+                self.apply(np.array([s_]), np.array([d_]))
+                moved[unit] = True
+                applied += 1
+                if applied >= batch:
+                    return
 
     def _swap(self, pen: float, broken: NDArray) -> bool:
         """Apply the best improving swap of two units between a broken rep and another one."""

@@ -14,7 +14,7 @@ import streamlit as st
 from engine.export import workbook
 from engine.metrics import MetricSettings, account_view, compare_kpis, rep_loads, score_alignment
 from engine.store import Dataset, ScenarioRecord
-from ui import charts, maps
+from ui import charts, maps, tables
 from ui import format as fmt
 from ui.state import ensure_app_shell, get_store, load_dataset, load_forecast, use_basemap
 
@@ -219,28 +219,17 @@ st.altair_chart(
 
 # The accounts that change rep between left and right.
 col_a, col_b = _column(a), _column(b)
-diff = view[view[col_a].fillna("") != view[col_b].fillna("")]
-reasons = records[b].assignments.set_index("account_id")["reason"] if b in records else pd.Series()
-moves = pd.DataFrame(
-    {
-        "Account": diff["name"],
-        "City": diff["city"].fillna("") + ", " + diff["state"].fillna(""),
-        "From": diff[col_a].map(reps).fillna("Unassigned"),
-        "To": diff[col_b].map(reps).fillna("Unassigned"),
-        "Revenue": diff["revenue"],
-        "Potential": diff["potential"],
-        "Why": diff["account_id"].map(reasons).fillna("") if len(reasons) else "",
-    }
+reasons = records[b].assignments.set_index("account_id")["reason"] if b in records else None
+moves = tables.moves(
+    view, col_a, col_b, reps, reasons, rep=reps[rep_choice] if rep_choice else None
 )
-if rep_choice:
-    moves = moves[(moves["From"] == reps[rep_choice]) | (moves["To"] == reps[rep_choice])]
 st.markdown(f"#### Accounts with a different rep ({fmt.count(len(moves))})")
 st.caption(
     f"From {_label(a, names)} to {_label(b, names)}: {fmt.money(moves['Revenue'].sum())} revenue, "
     f"{fmt.money(moves['Potential'].sum())} potential. Click a column to sort."
 )
 st.dataframe(
-    moves.sort_values("Potential", ascending=False),
+    moves,
     hide_index=True,
     width="stretch",
     column_config={

@@ -18,7 +18,7 @@ from engine.scenario import (
     tradeoff_curve,
 )
 from engine.store import Dataset
-from ui import charts, maps
+from ui import charts, maps, tables
 from ui import format as fmt
 from ui.state import ensure_app_shell, get_store, load_dataset, load_forecast, use_basemap
 
@@ -177,33 +177,22 @@ def _violations(run: ScenarioRun, reps: pd.Series) -> None:
 
 def _moved_table(run: ScenarioRun, reps: pd.Series) -> None:
     """Draw the accounts that change rep, filterable by rep, with a download."""
-    view = run.view
-    moved = view[view[SCENARIO_COLUMN].fillna("") != view["owner_rep_id"].fillna("")]
+    who = st.selectbox("Show moves of", ["Every rep", *sorted(reps)], key="rb_moved_rep")
     reasons = run.record.assignments.set_index("account_id")["reason"]
-    table = pd.DataFrame(
-        {
-            "Account": moved["name"],
-            "City": moved["city"].fillna("") + ", " + moved["state"].fillna(""),
-            "From": moved["owner_rep_id"].map(reps).fillna("Unassigned"),
-            "To": moved[SCENARIO_COLUMN].map(reps).fillna("Unassigned"),
-            "Revenue": moved["revenue"],
-            "Potential": moved["potential"],
-            "Why": moved["account_id"].map(reasons).fillna(""),
-        }
+    table = tables.moves(
+        run.view,
+        "owner_rep_id",
+        SCENARIO_COLUMN,
+        reps,
+        reasons,
+        rep=None if who == "Every rep" else who,
     )
-    who = st.selectbox(
-        "Show moves of",
-        ["Every rep", *sorted(reps)],
-        key="rb_moved_rep",
-    )
-    if who != "Every rep":
-        table = table[(table["From"] == who) | (table["To"] == who)]
     st.caption(
         f"{fmt.count(len(table))} accounts, {fmt.money(table['Revenue'].sum())} revenue, "
         f"{fmt.money(table['Potential'].sum())} potential."
     )
     st.dataframe(
-        table.sort_values("Potential", ascending=False),
+        table,
         hide_index=True,
         width="stretch",
         column_config={

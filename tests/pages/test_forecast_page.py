@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
 from streamlit.testing.v1 import AppTest
-from tiny_data import make_dataset
 
 from engine.forecast import backtest, forecast_accounts
-from engine.store import REPO_ROOT, SAMPLE_DIR, Store, read_csv_dir
+from engine.store import REPO_ROOT, SAMPLE_DIR, read_csv_dir
 from ui import charts
 
 PAGE = str(REPO_ROOT / "pages" / "forecast.py")
-
-
-@pytest.fixture
-def tiny_store_path(tmp_path, monkeypatch):
-    path = tmp_path / "realign.duckdb"
-    store = Store(path)
-    store.replace_dataset(make_dataset(), source="test")
-    store.close()
-    monkeypatch.setenv("REALIGN_DB", str(path))
-    return path
 
 
 def test_forecast_page_runs_on_the_sample_data(tmp_path, monkeypatch):

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from streamlit.testing.v1 import AppTest
 from tiny_data import make_dataset
 
 from engine.store import REPO_ROOT, Store
 
 PAGE = str(REPO_ROOT / "pages" / "overview.py")
-
-
-@pytest.fixture
-def tiny_store_path(tmp_path, monkeypatch):
-    path = tmp_path / "realign.duckdb"
-    store = Store(path)
-    store.replace_dataset(make_dataset(), source="test")
-    store.close()
-    monkeypatch.setenv("REALIGN_DB", str(path))
-    return path
 
 
 def test_overview_shows_kpis_map_and_loads(tiny_store_path):

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
 from streamlit.testing.v1 import AppTest
-from tiny_data import make_dataset
 
-from engine.store import REPO_ROOT, Store
+from engine.store import REPO_ROOT
 
 PAGE = str(REPO_ROOT / "pages" / "rebalance.py")
 
 
-@pytest.fixture
-def tiny_store(tmp_path, monkeypatch):
-    path = tmp_path / "realign.duckdb"
-    store = Store(path)
-    store.replace_dataset(make_dataset(), source="test")
-    store.close()
-    monkeypatch.setenv("REALIGN_DB", str(path))
-    return path
-
-
-def test_run_save_and_reopen_a_scenario(tiny_store):
+def test_run_save_and_reopen_a_scenario(tiny_store_path):
     at = AppTest.from_file(PAGE, default_timeout=120).run()
     assert not at.exception, at.exception
     at.text_input[0].set_value("Even split")
@@ -41,7 +29,7 @@ def test_run_save_and_reopen_a_scenario(tiny_store):
     assert again.dataframe[0].value.equals(kpis)
 
 
-def test_unknown_scenario_id_says_so_and_the_page_works(tiny_store):
+def test_unknown_scenario_id_says_so_and_the_page_works(tiny_store_path):
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.query_params["scenario"] = "nosuchid00"
     at.run()

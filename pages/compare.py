@@ -225,16 +225,15 @@ moves = tables.moves(
 )
 st.markdown(f"#### Accounts with a different rep ({fmt.count(len(moves))})")
 st.caption(
-    f"From {_label(a, names)} to {_label(b, names)}: {fmt.money(moves['Revenue'].sum())} revenue, "
-    f"{fmt.money(moves['Potential'].sum())} potential. Click a column to sort."
+    f"From {_label(a, names)} to {_label(b, names)}: {fmt.money(moves['Revenue ($)'].sum())} revenue, "
+    f"{fmt.money(moves['Potential ($)'].sum())} potential. Click a column to sort."
 )
 st.dataframe(
     moves,
     hide_index=True,
     width="stretch",
     column_config={
-        "Revenue": st.column_config.NumberColumn(format="dollar"),
-        "Potential": st.column_config.NumberColumn(format="dollar"),
+        c: st.column_config.NumberColumn(format="localized") for c in tables.MONEY_COLUMNS
     },
 )
 st.download_button(

@@ -188,16 +188,15 @@ def _moved_table(run: ScenarioRun, reps: pd.Series) -> None:
         rep=None if who == "Every rep" else who,
     )
     st.caption(
-        f"{fmt.count(len(table))} accounts, {fmt.money(table['Revenue'].sum())} revenue, "
-        f"{fmt.money(table['Potential'].sum())} potential."
+        f"{fmt.count(len(table))} accounts, {fmt.money(table['Revenue ($)'].sum())} revenue, "
+        f"{fmt.money(table['Potential ($)'].sum())} potential."
     )
     st.dataframe(
         table,
         hide_index=True,
         width="stretch",
         column_config={
-            "Revenue": st.column_config.NumberColumn(format="dollar"),
-            "Potential": st.column_config.NumberColumn(format="dollar"),
+            c: st.column_config.NumberColumn(format="localized") for c in tables.MONEY_COLUMNS
         },
     )
     st.download_button(

@@ -15,7 +15,7 @@ def moves(
 ) -> pd.DataFrame:
     """Return the accounts whose rep differs between two owner columns, largest potential first.
 
-    Columns: Account, City, From, To (rep names), Revenue, Potential, Why (the
+    Columns: Account, City, From, To (rep names), Revenue ($), Potential ($), Why (the
     optimiser's reason, when given). With `rep`, only moves from or to that
     rep's name are kept.
     """
@@ -26,11 +26,15 @@ def moves(
             "City": diff["city"].fillna("") + ", " + diff["state"].fillna(""),
             "From": diff[from_col].map(rep_names).fillna("Unassigned"),
             "To": diff[to_col].map(rep_names).fillna("Unassigned"),
-            "Revenue": diff["revenue"],
-            "Potential": diff["potential"],
+            "Revenue ($)": diff["revenue"].round(),
+            "Potential ($)": diff["potential"].round(),
             "Why": diff["account_id"].map(reasons).fillna("") if reasons is not None else "",
         }
     )
     if rep:
         table = table[(table["From"] == rep) | (table["To"] == rep)]
-    return table.sort_values("Potential", ascending=False)
+    return table.sort_values("Potential ($)", ascending=False)
+
+
+# Whole dollars with thousands separators, still sortable as numbers.
+MONEY_COLUMNS = ("Revenue ($)", "Potential ($)")

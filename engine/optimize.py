@@ -37,6 +37,7 @@ the solver, is written up in docs/optimize.md. In short:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import time
@@ -57,8 +58,7 @@ ACCOUNT_COUNT = "account_count"  # a band on the number of accounts, not a colum
 # Above this many movable accounts the first prices come from groups of nearby
 # accounts: an LP over 100,000 accounts is slow to start, one over 8,000 groups is not.
 AGGREGATE_ABOVE = 6_000
-GROUP_SHARE = 0.25  # groups per movable account when grouping
-MAX_GROUPS = 8_000
+GROUP_SHARE = 0.3  # groups per unit of the level below
 CHUNK_ROWS = 8_192  # account rows per block when pricing every pair: bounds memory
 PRICE_TOLERANCE = 1e-6  # a reduced cost below −tolerance (model units) enters the LP
 LAGRANGIAN_GAP = 1e-5  # relative gap between restricted LP and bound at which pricing stops
@@ -76,14 +76,17 @@ EXACT_PAIRS = 4_000  # up to this many account–rep pairs the MIP is solved exa
 SPLIT = 1e-6  # an LP share strictly between SPLIT and 1 − SPLIT splits an account
 DIVE_SHARE = 0.1  # an account is big if it fills over 10 % of a typical band half-width
 MAX_DIVE_ROUNDS = 60
-DIVE_PRICE_EVERY = 3
+DIVE_MARGIN = 0.05  # share of each band's half-width the dive keeps clear
+DIVE_PRICING_ROUNDS = 2  # each dive round re-solves and prices once
+LOOSEN_PER_REP = 30  # settled units per rep given a row back before the dive
 SEARCH_THETA = 3.0  # local search considers reps within this reduced cost (model units)
 SEARCH_REPS = 4
 MAX_SEARCH_ROUNDS = 5_000
 SEARCH_EPS = 1e-7
 GREEDY_PER_PASS = 5_000  # ranked moves re-scored and applied per local-search pass
-SWAP_WIDTH = 30  # cheapest moves per (rep, rep) direction paired up as swaps
+SWAP_WIDTH = 60  # best moves out of and into a broken rep paired up
 MEND_ROUNDS = 3  # rounds that widen the moves around reps local search left broken
+WIDEN_UNITS = 2_000  # units offered to each broken rep when widening
 
 
 # ================================================================================
@@ -1395,8 +1398,10 @@ class _ColumnGeneration:
 
         Rounding a big account breaks a band by a lot; fixing it and letting the
         LP re-balance moves the split onto smaller accounts, which round cheaply.
-        Returns the number of rounds.
+        The master first gets back the settled units nearest a tie, so it has
+        small accounts to re-balance with. Returns the number of rounds.
         """
+        self._loosen()
         rounds = 0
         while rounds < MAX_DIVE_ROUNDS and time.perf_counter() < deadline:
             master = self.master
@@ -1413,10 +1418,70 @@ class _ColumnGeneration:
             keep[order[first]] = True
             master.forbid(np.flatnonzero(np.isin(master.col_unit, units) & ~keep))
             self.pinned[units] = True
-            lp = self.solve(deadline, max_rounds=1 if rounds % DIVE_PRICE_EVERY else 3)
+            lp = self.solve(deadline, max_rounds=DIVE_PRICING_ROUNDS)
             if lp.status != "optimal":
                 break
         return rounds
+
+    def _loosen(self) -> None:
+        """Rebuild the master for the dive: the LP's support, plus a few near-tie units per rep.
+
+        Only split units need rows to round, but re-balancing after a rounding
+        needs small accounts that can move cheaply: for every rep, the settled
+        units closest to a tie get a row with their two cheapest reps.
+        """
+        master, units = self.master, self.units
+        x = master.shares()
+        plan = master.plan()
+        support = (x > SPLIT) & ~self.pinned[master.col_unit]
+        others = np.setdiff1d(np.arange(units.size), master.col_unit[support])
+        reduced, reps = _near_pairs(units, self.duals, 2, others)
+        if reduced.shape[1] < 2:
+            return
+        at_best = reps[:, 0] == plan[others]
+        closeness = np.where(at_best, reduced[:, 1], -1.0)  # off their best rep: free them first
+        take = np.argsort(closeness, kind="stable")[: LOOSEN_PER_REP * self.coupling.m]
+        unit = np.concatenate(
+            [master.col_unit[support], np.repeat(others[take], 2), np.arange(units.size)]
+        )
+        rep = np.concatenate([master.col_rep[support], reps[take].ravel(), plan])
+        fresh = _Master(units, self.coupling, master.solver)
+        fresh.fallback = plan
+        fresh.build(*_unique_pairs(unit, rep, self.coupling.m))
+        self.master = fresh
+        self.solve(time.perf_counter() + 60, max_rounds=1)
+
+
+def _near_pairs(units: _Units, duals: _Duals, keep: int, rows: NDArray) -> tuple[NDArray, NDArray]:
+    """Return, for units `rows`, their `keep` cheapest priced reps: reduced costs and reps, sorted."""
+    m = units.cost.shape[1]
+    keep = min(keep, m)
+    reduced = np.empty((len(rows), keep))
+    reps = np.empty((len(rows), keep), dtype=np.int64)
+    for lo in range(0, len(rows), CHUNK_ROWS):
+        chunk = rows[lo : lo + CHUNK_ROWS]
+        priced = _priced_costs_rows(units, duals, chunk)
+        priced -= priced.min(axis=1, keepdims=True)
+        part = np.argpartition(priced, keep - 1, axis=1)[:, :keep] if keep < m else None
+        if part is None:
+            part = np.broadcast_to(np.arange(m), priced.shape)
+        values = np.take_along_axis(priced, part, axis=1)
+        order = np.argsort(values, axis=1)
+        reduced[lo : lo + len(chunk)] = np.take_along_axis(values, order, 1)
+        reps[lo : lo + len(chunk)] = np.take_along_axis(part, order, 1)
+    return reduced, reps
+
+
+def _priced_costs_rows(units: _Units, duals: _Duals, rows: NDArray) -> NDArray:
+    """Return priced costs (units `rows` × reps)."""
+    out = units.cost[rows].copy()
+    weight = duals.weight
+    for k, coef in enumerate(units.coef):
+        if np.any(weight[k]):
+            out -= coef[rows] * weight[k][None, :]
+    if units.moved is not None and duals.cap:
+        out -= units.moved[rows] * duals.cap
+    return out
 
 
 def _pair_priced(units: _Units, duals: _Duals, unit: NDArray, rep: NDArray) -> NDArray:
@@ -1551,11 +1616,13 @@ def _groups(inst: _Instance, idx: NDArray, target: int) -> NDArray:
     y_km = lat * 111.2
     x_km = lon * 111.2 * np.cos(np.radians(lat))
     owner = inst.owner[idx] + 1
-    lone = np.where(placed, 0, np.arange(1, len(idx) + 1))
     label = np.zeros(len(idx), dtype=np.int64)
-    for cell in (0.5 * 2**p for p in range(14)):
-        keys = np.column_stack([np.floor(y_km / cell), np.floor(x_km / cell), owner, lone])
-        _, label = np.unique(keys.astype(np.int64), axis=0, return_inverse=True)
+    for cell in (0.5 * 2**p for p in range(16)):
+        row = np.floor((y_km - y_km.min(initial=0.0)) / cell).astype(np.int64)
+        col = np.floor((x_km - x_km.min(initial=0.0)) / cell).astype(np.int64)
+        key = (row * (col.max(initial=0) + 1) + col) * (inst.m + 1) + owner
+        key = np.where(placed, key, -1 - np.arange(len(idx)))  # unplaced: a group each
+        _, label = np.unique(key, return_inverse=True)
         if label.max(initial=-1) + 1 <= target:
             break
     return label.ravel()
@@ -1606,7 +1673,7 @@ def _group_levels(inst: _Instance, idx: NDArray) -> list[NDArray]:
     levels: list[NDArray] = []
     size = len(idx)
     while size > AGGREGATE_ABOVE:
-        label = _groups(inst, idx, min(MAX_GROUPS, int(GROUP_SHARE * size)))
+        label = _groups(inst, idx, int(GROUP_SHARE * size))
         size = int(label.max()) + 1
         levels.append(label)
     return levels
@@ -1614,23 +1681,23 @@ def _group_levels(inst: _Instance, idx: NDArray) -> list[NDArray]:
 
 def _seed_pairs(
     units: _Units, coupling: _Coupling, levels: list[NDArray], solver: str, deadline: float
-) -> tuple[NDArray, NDArray]:
-    """Return first candidate pairs for units, from an LP over the next coarser level of groups.
+) -> tuple[NDArray, NDArray, _Duals | None]:
+    """Return first candidate pairs for units, and band prices, from an LP over coarser groups.
 
     `levels` label the accounts behind `units` (one unit per account on the
     first call, one per group below). The coarsest level starts from
     `_initial_pairs`; each finer one from the reps its groups use.
     """
     if not levels:
-        return _initial_pairs(units, coupling)
+        return *_initial_pairs(units, coupling), None
     label = levels[0]
     groups = _group_units(units, label)
     coarser = [_relabel(level, label) for level in levels[1:]]
     group_cg = _ColumnGeneration(groups, coupling, solver)
-    group_cg.start(*_seed_pairs(groups, coupling, coarser, solver, deadline))
+    group_cg.start(*_seed_pairs(groups, coupling, coarser, solver, deadline)[:2])
     if group_cg.solve(deadline, gap=GROUP_GAP).status == "failed":
-        return _initial_pairs(units, coupling)
-    return _pairs_from_groups(units, label, group_cg)
+        return *_initial_pairs(units, coupling), None
+    return *_pairs_from_groups(units, label, group_cg), group_cg.duals
 
 
 def _relabel(level: NDArray, finer: NDArray) -> NDArray:
@@ -1858,7 +1925,11 @@ class _LocalSearch:
             self.current[unit] = d
 
     def descend(self, pen_start: float, deadline: float) -> None:
-        """Apply improving moves, raising the penalty while bands stay broken, then try swaps."""
+        """Apply improving moves, raising the penalty while bands stay broken, then try swaps.
+
+        While a band is broken only moves touching a broken rep are scored;
+        once all hold, every move is, so the last passes trim cost.
+        """
         pen_max = self.coupling.penalty
         pen = min(max(pen_start, 1e-3), pen_max)
         batch = GREEDY_PER_PASS
@@ -1882,15 +1953,7 @@ class _LocalSearch:
                 continue
             if broken.any() and self._swap(pen_max, broken):
                 continue
-            if len(cand) == len(everyone):
-                return
-            # Stuck around the broken reps: a move elsewhere may make room, so score them all.
-            score, now = self.moves(pen_max, everyone)
-            better = np.flatnonzero(score < -SEARCH_EPS)
-            if not len(better):
-                return
-            ranked = better[np.argsort(score[better])]
-            self._greedy(now[ranked], everyone[ranked], pen_max, batch)
+            return  # a local optimum: the caller may widen the moves and call again
 
     def _greedy(self, src: NDArray, dst: NDArray, pen: float, batch: int) -> None:
         """Apply ranked moves one by one while each still improves on the loads as they become.
@@ -1933,57 +1996,72 @@ class _LocalSearch:
                     return
 
     def _swap(self, pen: float, broken: NDArray) -> bool:
-        """Apply the best improving swap of two units between a broken rep and another one."""
+        """Apply the best improving pair of moves through a broken rep; return whether one was.
+
+        For a broken rep a: one unit leaves a for rep b while another comes to a
+        from rep c (b = c is a swap). A rep over one band and at the edge of
+        another can only be mended this way, e.g. a big account out, a prospect in.
+        """
         now_all = self.current[self.pair_unit]
-        src_all = self.pair_rep[now_all]
-        cand = np.flatnonzero(
-            (src_all != self.pair_rep) & (broken[src_all] | broken[self.pair_rep])
-        )
-        if not len(cand):
-            return False
-        src, dst = src_all[cand], self.pair_rep[cand]
-        # The cheapest few moves per direction (source rep → destination rep).
-        key = src * self.m + dst
-        step = self.cost[cand] - self.cost[now_all[cand]]
-        order = np.lexsort((step, key))
-        cand, key = cand[order], key[order]
-        starts = np.r_[0, np.flatnonzero(np.diff(key)) + 1]
-        rank = np.arange(len(key)) - np.repeat(starts, np.diff(np.r_[starts, len(key)]))
-        cand, key = cand[rank < SWAP_WIDTH], key[rank < SWAP_WIDTH]
-        src, dst = src_all[cand], self.pair_rep[cand]
-        reverse = dst * self.m + src
-        lo_i = np.searchsorted(key, reverse, side="left")
-        hi_i = np.searchsorted(key, reverse, side="right")
-        counts = hi_i - lo_i
-        if not counts.sum():
-            return False
-        p = np.repeat(cand, counts)
-        offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-        q = cand[np.repeat(lo_i, counts) + offsets]
-        keep = self.pair_unit[p] < self.pair_unit[q]  # each swap once
-        p, q = p[keep], q[keep]
-        if not len(p):
-            return False
-        now_p, now_q = now_all[p], now_all[q]
-        a, b = self.pair_rep[now_p], self.pair_rep[p]  # p moves a → b, q moves b → a
-        k = np.arange(self.load.shape[0])[:, None]
+        src_all, dst_all = self.pair_rep[now_all], self.pair_rep
         lower, upper = self.bounds()
-        change_a = -self.coef[:, now_p] + self.coef[:, q]
-        change_b = self.coef[:, p] - self.coef[:, now_q]
-        delta_v = (
-            self._excess(self.load[k, a] + change_a, a, lower, upper)
-            - self._excess(self.load[k, a], a, lower, upper)
-            + self._excess(self.load[k, b] + change_b, b, lower, upper)
-            - self._excess(self.load[k, b], b, lower, upper)
-        ).sum(axis=0)
-        score = self.cost[p] - self.cost[now_p] + self.cost[q] - self.cost[now_q] + pen * delta_v
-        if self.moved is not None and self.coupling.cap is not None:
-            more = self.moved[p] - self.moved[now_p] + self.moved[q] - self.moved[now_q]
-            score = np.where(more > 0, np.inf, score)  # never trade into the cap
-        best = int(np.argmin(score))
-        if not score[best] < -SEARCH_EPS:
+        k = np.arange(self.load.shape[0])[:, None]
+
+        def change(rep: NDArray, delta: NDArray) -> NDArray:
+            load = self.load[k, rep]
+            return (
+                self._excess(load + delta, rep, lower, upper)
+                - self._excess(load, rep, lower, upper)
+            ).sum(axis=0)
+
+        best_score, best = -SEARCH_EPS, None
+        for a in np.flatnonzero(broken).tolist():
+            out = np.flatnonzero((src_all == a) & (dst_all != a))
+            into = np.flatnonzero((dst_all == a) & (src_all != a))
+            if not len(out) or not len(into):
+                continue
+            # Keep the best few of each side, scored on the partner rep alone and with a too.
+            rep_a = np.full(len(out), a)
+            out_score = self.cost[out] - self.cost[now_all[out]]
+            out_score += pen * change(dst_all[out], self.coef[:, out])
+            out_full = out_score + pen * change(rep_a, -self.coef[:, now_all[out]])
+            rep_a = np.full(len(into), a)
+            in_score = self.cost[into] - self.cost[now_all[into]]
+            in_score += pen * change(src_all[into], -self.coef[:, now_all[into]])
+            in_full = in_score + pen * change(rep_a, self.coef[:, into])
+            out = np.union1d(
+                out[np.argsort(out_score)[:SWAP_WIDTH]], out[np.argsort(out_full)[:SWAP_WIDTH]]
+            )
+            into = np.union1d(
+                into[np.argsort(in_score)[:SWAP_WIDTH]], into[np.argsort(in_full)[:SWAP_WIDTH]]
+            )
+            p, q = np.repeat(out, len(into)), np.tile(into, len(out))
+            distinct = self.pair_unit[p] != self.pair_unit[q]
+            p, q = p[distinct], q[distinct]
+            if not len(p):
+                continue
+            b, c = dst_all[p], src_all[q]
+            at_a = -self.coef[:, now_all[p]] + self.coef[:, q]
+            same = b == c  # a swap: both changes land on one rep
+            at_b = self.coef[:, p] - np.where(same, self.coef[:, now_all[q]], 0.0)
+            score = self.cost[p] - self.cost[now_all[p]] + self.cost[q] - self.cost[now_all[q]]
+            score += pen * (
+                change(np.full(len(p), a), at_a)
+                + change(b, at_b)
+                + np.where(same, 0.0, change(c, -self.coef[:, now_all[q]]))
+            )
+            if self.moved is not None and self.coupling.cap is not None:
+                more = (
+                    self.moved[p] - self.moved[now_all[p]] + self.moved[q] - self.moved[now_all[q]]
+                )
+                score = np.where(more > 0, np.inf, score)  # never trade into the cap
+            i = int(np.argmin(score))
+            if score[i] < best_score:
+                best_score, best = float(score[i]), (p[i], q[i])
+        if best is None:
             return False
-        self.apply(np.array([now_p[best], now_q[best]]), np.array([p[best], q[best]]))
+        p_best, q_best = best
+        self.apply(np.array([now_all[p_best], now_all[q_best]]), np.array([p_best, q_best]))
         return True
 
 
@@ -2008,7 +2086,16 @@ def _integer_assignment(
         rep = units.cost.argmin(axis=1)  # no LP at all: start from every unit's cheapest rep
     else:
         if cg.master.answer is not None:
+            # Dive inside slightly narrower bands: the rounding that follows then has a
+            # little room on every rep, and local search need not chase chains of moves.
+            half = (coupling.upper - coupling.lower) / 2
+            cg.coupling = dataclasses.replace(
+                coupling,
+                lower=coupling.lower + DIVE_MARGIN * half,
+                upper=coupling.upper - DIVE_MARGIN * half,
+            )
             cg.dive(_big_units(units, coupling), dive_deadline)
+            cg.coupling = coupling
         rep = cg.master.plan()
     pair_unit, pair_rep = _pairs_within(units, cg.duals, SEARCH_THETA, SEARCH_REPS)
     search = _LocalSearch(units, coupling, rep, pair_unit, pair_rep)
@@ -2018,15 +2105,9 @@ def _integer_assignment(
         broken = search.broken()
         if not broken.any() or time.perf_counter() > deadline:
             break
-        # Stuck: let units of broken reps go to any rep, and any unit come to them.
-        unit, reps = np.nonzero(np.isfinite(units.cost[:, broken]))
-        inside = np.flatnonzero(broken[search.rep])
-        pair_unit = np.concatenate([pair_unit, unit, np.repeat(inside, coupling.m)])
-        pair_rep = np.concatenate(
-            [pair_rep, np.flatnonzero(broken)[reps], np.tile(np.arange(coupling.m), len(inside))]
-        )
-        finite = np.isfinite(units.cost[pair_unit, pair_rep])
-        pair_unit, pair_rep = pair_unit[finite], pair_rep[finite]
+        wide_unit, wide_rep = _wider_pairs(units, cg.duals, search.rep, broken)
+        pair_unit = np.concatenate([pair_unit, wide_unit])
+        pair_rep = np.concatenate([pair_rep, wide_rep])
         before = search.violation()
         search = _LocalSearch(units, coupling, search.rep, pair_unit, pair_rep)
         search.descend(coupling.penalty, deadline)
@@ -2034,6 +2115,34 @@ def _integer_assignment(
             break
     status = "time_limit" if time.perf_counter() > deadline else "feasible"
     return _Integer(search.rep, status)
+
+
+def _wider_pairs(
+    units: _Units, duals: _Duals, rep: NDArray, broken: NDArray
+) -> tuple[NDArray, NDArray]:
+    """Return more moves around broken reps: their units to any rep, the nearest units to them.
+
+    Local search over cheap moves can stall on a rep whose neighbours are all at
+    their own band edges; a farther rep or account often has room.
+    """
+    m = units.cost.shape[1]
+    inside = np.flatnonzero(broken[rep])
+    unit = [np.repeat(inside, m)]
+    reps = [np.tile(np.arange(m), len(inside))]
+    targets = np.flatnonzero(broken)
+    # For each broken rep, the units that would cost least extra (over their best) to join it.
+    reduced = np.empty((units.size, len(targets)))
+    for lo in range(0, units.size, CHUNK_ROWS):
+        hi = min(lo + CHUNK_ROWS, units.size)
+        priced = _priced_costs(units, duals, lo, hi)
+        reduced[lo:hi] = priced[:, targets] - priced.min(axis=1, keepdims=True)
+    take = min(WIDEN_UNITS, units.size)
+    nearest = np.argpartition(reduced, take - 1, axis=0)[:take]
+    unit.append(nearest.ravel())
+    reps.append(np.tile(targets, take))
+    unit, reps = np.concatenate(unit), np.concatenate(reps)
+    finite = np.isfinite(units.cost[unit, reps])
+    return unit[finite], reps[finite]
 
 
 # ================================================================================
@@ -2299,11 +2408,15 @@ def rebalance(
     lap = time.perf_counter()
     limit = settings.time_limit_s
     levels = _group_levels(inst, movable)
-    unit, rep = _seed_pairs(units, coupling, levels, settings.solver, started + 0.2 * limit)
+    unit, rep, seed_duals = _seed_pairs(
+        units, coupling, levels, settings.solver, started + 0.3 * limit
+    )
     if levels:
         stages.append(("group LPs", time.perf_counter() - lap))
         lap = time.perf_counter()
     cg = _ColumnGeneration(units, coupling, settings.solver)
+    if seed_duals is not None:  # any prices bound the LP: the finest groups' are a good start
+        cg.bound = _lagrangian_bound(coupling, seed_duals, _best_reps(units, seed_duals)[0])
     cg.start(unit, rep)
     lp = cg.solve(started + 0.45 * limit)
     stages.append(("LP", time.perf_counter() - lap))

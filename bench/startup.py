@@ -49,9 +49,12 @@ def main() -> None:
     print(
         f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, python {platform.python_version()}"
     )
-    print(f"{'start':<22}{'run':>4}{'server up (s)':>15}{'overview usable (s)':>21}")
+    print(
+        f"{'start':<22}{'run':>4}{'server up (s)':>15}{'overview usable (s)':>21}"
+        f"{'usable after up (s)':>21}"
+    )
     for name, run, healthy, usable in rows:
-        print(f"{name:<22}{run:>4}{healthy:>15.2f}{usable:>21.2f}")
+        print(f"{name:<22}{run:>4}{healthy:>15.2f}{usable:>21.2f}{usable - healthy:>21.2f}")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import socket
 import threading
@@ -69,6 +70,25 @@ def load_forecast(
 ) -> Forecast:
     """Return every account's forecast potential for the data version (cached per settings)."""
     return _forecast(version, horizon, discount_rate, dataset)
+
+
+@st.cache_resource(show_spinner=False)
+def _forecast_import() -> threading.Thread:
+    worker = threading.Thread(
+        target=importlib.import_module, args=("engine.forecast",), daemon=True
+    )
+    worker.start()
+    return worker
+
+
+def prewarm() -> None:
+    """Start importing the forecasting engine (scipy) in the background, once per process.
+
+    The first page a user opens needs it half a second later; meanwhile the
+    store opens (a new store loads the sample data), which mostly waits on
+    DuckDB, so the import overlaps it instead of following it.
+    """
+    _forecast_import()
 
 
 def clear_data_cache() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -25,6 +25,7 @@ from engine.optimize import (
     RebalanceSettings,
     rebalance,
 )
+from engine.roster import Roster, ScenarioRoster, scenario_roster
 from engine.store import Dataset, ScenarioRecord, Store
 
 SCENARIO_COLUMN = "scenario_rep_id"
@@ -54,6 +55,7 @@ class ScenarioSpec:
     discount_rate: float = 0.10
     solver: str = "highs"
     time_limit_s: float = 20.0
+    roster: Roster = field(default_factory=Roster)  # reps added, removed, edited or placed; today's when empty
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.keep_vs_compact <= 1.0:
@@ -66,8 +68,14 @@ class ScenarioSpec:
         object.__setattr__(self, "locked_reps", tuple(sorted(set(self.locked_reps))))
 
     def to_json(self) -> str:
-        """Return the spec as canonical JSON: sorted keys, no whitespace; the name excluded."""
+        """Return the spec as canonical JSON: sorted keys, no whitespace; the name excluded.
+
+        An unchanged roster is left out, so a spec that keeps today's reps has
+        the same JSON (and id) as before rosters existed.
+        """
         body = {k: v for k, v in asdict(self).items() if k != "name"}
+        if self.roster.empty:
+            body.pop("roster")
         return json.dumps(body, sort_keys=True, separators=(",", ":"))
 
     @classmethod
@@ -81,6 +89,8 @@ class ScenarioSpec:
         for key in ("locked_accounts", "locked_reps"):
             if key in body:
                 body[key] = tuple(body[key])
+        if "roster" in body:
+            body["roster"] = Roster.from_dict(body["roster"])
         return cls(name=name, **body)
 
 
@@ -98,6 +108,18 @@ class ScenarioRun:
     view: pd.DataFrame  # account_view with the scenario's owner in SCENARIO_COLUMN
     before: AlignmentKPIs
     after: AlignmentKPIs
+    reps: pd.DataFrame  # the scenario's reps (today's, or its roster), with `change`
+    removed: pd.DataFrame  # today's reps the scenario removes
+
+
+def saved_roster(record: ScenarioRecord, today: pd.DataFrame) -> ScenarioRoster:
+    """Return the reps a saved run aligned to (today's reps if it changed none)."""
+    saved = record.summary.get("roster")
+    if not saved:
+        return ScenarioRoster(reps=today.assign(change=""), removed=today.iloc[0:0])
+    reps = pd.DataFrame.from_records(saved["reps"])
+    removed = today[today["rep_id"].isin(saved.get("removed", []))].reset_index(drop=True)
+    return ScenarioRoster(reps=reps, removed=removed, notes=tuple(saved.get("notes", ())))
 
 
 def scenario_view(
@@ -139,12 +161,21 @@ def score_run(
     potential: pd.Series | None,
     assignments: pd.DataFrame,
     settings: MetricSettings | None = None,
+    reps: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, AlignmentKPIs, AlignmentKPIs]:
-    """Return the scenario's account view and the KPIs of today and of the scenario."""
+    """Return the scenario's account view and the KPIs of today and of the scenario.
+
+    `reps` are the scenario's reps when its roster differs from today's.
+    """
     settings = settings or MetricSettings()
     view = scenario_view(dataset, potential, assignments)
     before = score_alignment(view, dataset.reps, settings=settings)
-    after = score_alignment(view, dataset.reps, owner_col=SCENARIO_COLUMN, settings=settings)
+    after = score_alignment(
+        view,
+        dataset.reps if reps is None else reps,
+        owner_col=SCENARIO_COLUMN,
+        settings=settings,
+    )
     return view, before, after
 
 
@@ -198,11 +229,28 @@ def _rep_measures(rep_totals: pd.DataFrame) -> pd.DataFrame:
 ASSIGNMENT_COLUMNS = ["account_id", "rep_id", "moved", "reason"]
 
 
-def _solve(dataset: Dataset, potential: pd.Series | None, spec: ScenarioSpec) -> RebalanceResult:
-    """Return the optimiser's answer to a spec on today's accounts and reps."""
+def _solve(
+    dataset: Dataset,
+    potential: pd.Series | None,
+    spec: ScenarioSpec,
+    roster: ScenarioRoster | None = None,
+) -> tuple[RebalanceResult, ScenarioRoster]:
+    """Return the optimiser's answer to a spec on today's accounts and the spec's reps."""
     view = account_view(dataset, potential)
+    if roster is None:
+        roster = scenario_roster(dataset.reps, spec.roster, view)
     accounts = view.assign(locked=locked_mask(view, spec))
-    return rebalance(accounts, dataset.reps, rebalance_settings(spec))
+    return rebalance(accounts, roster.reps, rebalance_settings(spec)), roster
+
+
+def _roster_summary(roster: ScenarioRoster) -> dict | None:
+    if not len(roster.removed) and not (roster.reps["change"] != "").any():
+        return None
+    return {
+        "reps": roster.reps.astype(object).where(roster.reps.notna(), None).to_dict("records"),
+        "removed": list(roster.removed["rep_id"]),
+        "notes": list(roster.notes),
+    }
 
 
 def run_rebalance(
@@ -213,7 +261,7 @@ def run_rebalance(
     metric_settings: MetricSettings | None = None,
 ) -> ScenarioRun:
     """Return a rebalancing scenario run on the data: assignments, KPIs and the record to save."""
-    result = _solve(dataset, potential, spec)
+    result, roster = _solve(dataset, potential, spec)
     assignments = result.assignment[ASSIGNMENT_COLUMNS]
     summary = {
         "kind": "rebalance",
@@ -226,7 +274,13 @@ def run_rebalance(
         "notes": list(result.notes),
         "violations": [asdict(v) for v in result.violations],
     }
-    scored_view, before, after = score_run(dataset, potential, assignments, metric_settings)
+    roster_summary = _roster_summary(roster)
+    if roster_summary is not None:
+        summary["roster"] = roster_summary
+        summary["notes"] = [*roster.notes, *summary["notes"]]
+    scored_view, before, after = score_run(
+        dataset, potential, assignments, metric_settings, roster.reps
+    )
     record = record_from_run(
         spec,
         data_version,
@@ -236,7 +290,14 @@ def run_rebalance(
         _rep_measures(result.rep_totals),
         after,
     )
-    return ScenarioRun(record=record, view=scored_view, before=before, after=after)
+    return ScenarioRun(
+        record=record,
+        view=scored_view,
+        before=before,
+        after=after,
+        reps=roster.reps,
+        removed=roster.removed,
+    )
 
 
 def reopen(
@@ -256,8 +317,14 @@ def reopen(
     record = store.scenario(scenario)
     if record is None:
         return None
-    view, before, after = score_run(dataset, potential, record.assignments, metric_settings)
-    return ScenarioRun(record=record, view=view, before=before, after=after)
+    roster = saved_roster(record, dataset.reps)
+    view, before, after = score_run(
+        dataset, potential, record.assignments, metric_settings, roster.reps
+    )
+    return ScenarioRun(
+        record=record, view=view, before=before, after=after, reps=roster.reps,
+        removed=roster.removed,
+    )  # fmt: skip
 
 
 def tradeoff_curve(
@@ -274,10 +341,13 @@ def tradeoff_curve(
     after each run.
     """
     rows = []
+    roster = scenario_roster(dataset.reps, spec.roster, account_view(dataset, potential))
     for i, position in enumerate(positions):
-        point = ScenarioSpec(**{**asdict(spec), "keep_vs_compact": position})
-        result = _solve(dataset, potential, point)
-        _, _, after = score_run(dataset, potential, result.assignment[ASSIGNMENT_COLUMNS])
+        point = replace(spec, keep_vs_compact=position)
+        result, _ = _solve(dataset, potential, point, roster)
+        _, _, after = score_run(
+            dataset, potential, result.assignment[ASSIGNMENT_COLUMNS], reps=roster.reps
+        )
         rows.append(
             {
                 "keep_vs_compact": position,

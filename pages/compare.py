@@ -13,6 +13,7 @@ import streamlit as st
 
 from engine.export import workbook
 from engine.metrics import MetricSettings, account_view, compare_kpis, rep_loads, score_alignment
+from engine.scenario import saved_roster
 from engine.store import Dataset, ScenarioRecord
 from ui import charts, maps, tables
 from ui import format as fmt
@@ -34,7 +35,7 @@ def _column(alignment: str) -> str:
 @st.cache_data(show_spinner="Loading the scenarios…", max_entries=8)
 def _views(
     ids: tuple[str, ...], version: str, _dataset: Dataset
-) -> tuple[pd.DataFrame, dict[str, ScenarioRecord]]:
+) -> tuple[pd.DataFrame, dict[str, ScenarioRecord], dict[str, pd.DataFrame]]:
     # Keyed on the ids and the data version; a saved run never changes under its id.
     try:
         potential = load_forecast(_dataset, version).potential()
@@ -42,7 +43,7 @@ def _views(
         potential = None
     view = account_view(_dataset, potential)
     store = get_store()
-    records = {}
+    records, rosters = {}, {}
     for sid in ids:
         record = store.scenario(sid)
         if record is None:
@@ -50,7 +51,8 @@ def _views(
         owners = record.assignments.set_index("account_id")["rep_id"]
         view[_column(sid)] = view["account_id"].map(owners).astype("string")
         records[sid] = record
-    return view, records
+        rosters[sid] = saved_roster(record, _dataset.reps).reps
+    return view, records, rosters
 
 
 def _read_choice(saved: pd.DataFrame) -> tuple[str, str | None, list[str], list[str]]:
@@ -125,7 +127,17 @@ measure = (
     )
     or "potential"
 )
-reps = dataset.reps.set_index("rep_id")["name"]
+chosen = [a, b, *more]
+view, records, rosters = _views(tuple(sorted({x for x in chosen if x != TODAY})), version, dataset)
+
+
+def _reps(alignment: str) -> pd.DataFrame:
+    """Return the reps an alignment has: today's, or the scenario's roster."""
+    return rosters.get(alignment, dataset.reps)
+
+
+reps = pd.concat([dataset.reps, *rosters.values()]).drop_duplicates("rep_id")
+reps = reps.set_index("rep_id")["name"]
 rep_param = st.query_params.get("rep")
 rep_choice = st.selectbox(
     "Focus on a rep",
@@ -152,8 +164,6 @@ with st.expander("Share this comparison"):
     st.caption("The link holds only scenario ids and view choices: anyone opening it sees this.")
     st.code(st.context.url or "", language=None)
 
-chosen = [a, b, *more]
-view, records = _views(tuple(sorted({x for x in chosen if x != TODAY})), version, dataset)
 for sid, record in records.items():
     if record.data_version != version:
         st.caption(
@@ -167,25 +177,29 @@ decks = {}
 for column, this, other in ((left, a, b), (right, b, a)):
     with column:
         st.markdown(f"**{_label(this, names)}**")
+        mine, theirs = _reps(this), _reps(other)
         decks[this] = maps.territory_map(
             view,
-            dataset.reps,
+            mine,
             owner_col=_column(this),
             previous_col=_column(other),
             outline_max_km=SETTINGS.far_km,
             basemap=use_basemap(),
+            added=mine.loc[~mine["rep_id"].isin(theirs["rep_id"]), "rep_id"],
+            removed=theirs[~theirs["rep_id"].isin(mine["rep_id"])],
         )
         st.pydeck_chart(
             decks[this], height=420, key=f"cmp_map_{'left' if column is left else 'right'}"
         )
 st.caption(
-    "Coloured by rep; black rings mark the accounts that have a different rep on the other side."
+    "Coloured by rep; black rings mark the accounts that have a different rep on the other side; "
+    "green rings mark reps only this side has, red rings the homes of reps only the other has."
 )
 
 # KPIs for up to four alignments, read against the left one.
 scored = {
     _label(x, names): score_alignment(
-        view, dataset.reps, owner_col=_column(x), settings=SETTINGS, baseline_col="owner_rep_id"
+        view, _reps(x), owner_col=_column(x), settings=SETTINGS, baseline_col="owner_rep_id"
     )
     for x in chosen
 }
@@ -207,7 +221,7 @@ st.dataframe(shown, hide_index=True, width="stretch")
 
 # Per-rep loads, alignments side by side.
 loads = {
-    _label(x, names): rep_loads(view, dataset.reps, owner_col=_column(x), settings=SETTINGS)
+    _label(x, names): rep_loads(view, _reps(x), owner_col=_column(x), settings=SETTINGS)
     for x in chosen
 }
 if rep_choice:

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from engine.metrics import MetricSettings, compare_kpis, rep_loads
+from engine.roster import Roster, candidate_cities
 from engine.scenario import (
     SCENARIO_COLUMN,
     ScenarioRun,
@@ -20,6 +21,7 @@ from engine.scenario import (
 from engine.store import Dataset
 from ui import charts, maps, tables
 from ui import format as fmt
+from ui.roster_editor import roster_from_tables, team_editor
 from ui.state import ensure_app_shell, get_store, load_dataset, load_forecast, use_basemap
 
 ensure_app_shell()
@@ -34,6 +36,7 @@ POSITION_LABELS = {
     1.0: "Keep my accounts",
 }
 QUERY_KEY = "scenario"
+CLONE_KEY = "clone"
 
 
 def _potential(dataset: Dataset, version: str) -> pd.Series | None:
@@ -49,7 +52,46 @@ def _reopen(scenario: str, version: str, _dataset: Dataset) -> ScenarioRun | Non
     return reopen(get_store(), scenario, _dataset, version, _potential(_dataset, version), SETTINGS)
 
 
-def _spec_form(dataset: Dataset, potential: pd.Series | None) -> ScenarioSpec | None:
+@st.cache_data(show_spinner=False, max_entries=4)
+def _cities(version: str, _dataset: Dataset) -> pd.DataFrame:
+    return candidate_cities(_dataset.accounts, _dataset.reps)
+
+
+def _prefill_from_clone(dataset: Dataset) -> None:
+    """Load a saved scenario's settings into the form once, when a link asks to clone it."""
+    source = st.query_params.get(CLONE_KEY)
+    if not source:
+        return
+    del st.query_params[CLONE_KEY]
+    record = get_store().scenario(source)
+    if record is None:
+        st.warning(f"No saved scenario has the id `{source}`: the form starts from the defaults.")
+        return
+    spec = ScenarioSpec.from_json(record.spec_json, name=record.name)
+    known_reps = set(dataset.reps["rep_id"])
+    known_accounts = set(dataset.accounts["account_id"])
+    state = st.session_state
+    state["rb_name"] = f"{record.name} (copy)"
+    state["rb_potential_band"] = round(spec.potential_band * 100)
+    state["rb_workload_band"] = round(spec.workload_band * 100)
+    state["rb_count_on"] = spec.count_band is not None
+    if spec.count_band is not None:
+        state["rb_count_band"] = round(spec.count_band * 100)
+    state["rb_keep"] = spec.keep_vs_compact if spec.keep_vs_compact in POSITIONS else 0.5
+    state["rb_cap_on"] = spec.max_moved_revenue_share is not None
+    if spec.max_moved_revenue_share is not None:
+        state["rb_cap"] = round(spec.max_moved_revenue_share * 100)
+    state["rb_km_on"] = spec.max_km is not None
+    if spec.max_km is not None:
+        state["rb_km"] = int(spec.max_km)
+    state["rb_locked_reps"] = [r for r in spec.locked_reps if r in known_reps]
+    state["rb_locked_accounts"] = [a for a in spec.locked_accounts if a in known_accounts]
+    state["rb_base_roster"] = spec.roster
+    state["rb_team_key"] = f"rb_team_{source}"
+    st.info(f"Settings copied from “{record.name}” (`{source}`): tweak them and run the copy.")
+
+
+def _spec_form(dataset: Dataset, potential: pd.Series | None, version: str) -> ScenarioSpec | None:
     """Draw the scenario's settings; return the spec when the leader presses Run."""
     reps = dataset.reps.set_index("rep_id")["name"]
     accounts = dataset.accounts.set_index("account_id")
@@ -59,7 +101,7 @@ def _spec_form(dataset: Dataset, potential: pd.Series | None) -> ScenarioSpec | 
         else accounts.sort_values("tav", ascending=False).index
     )
     with st.form("rebalance_spec"):
-        name = st.text_input("Scenario name", value="Rebalance on potential")
+        name = st.text_input("Scenario name", value="Rebalance on potential", key="rb_name")
         c1, c2, c3 = st.columns(3)
         potential_band = c1.slider("Potential band (± %)", 1, 30, 5, key="rb_potential_band")
         workload_band = c2.slider("Workload band (± %)", 1, 50, 10, key="rb_workload_band")
@@ -90,8 +132,22 @@ def _spec_form(dataset: Dataset, potential: pd.Series | None) -> ScenarioSpec | 
             format_func=lambda a: f"{accounts.at[a, 'name']} · {accounts.at[a, 'city']}",
             key="rb_locked_accounts",
         )
+        cities = _cities(version, dataset)
+        base_roster = st.session_state.get("rb_base_roster", Roster())
+        with st.expander("Team: hire, remove or change reps", expanded=not base_roster.empty):
+            team, hires, auto, auto_state, ramp = team_editor(
+                dataset.reps, cities, base_roster, st.session_state.get("rb_team_key", "rb_team")
+            )
         run = st.form_submit_button("Run scenario", type="primary")
     if not run:
+        return None
+    try:
+        roster = roster_from_tables(dataset.reps, team, hires, cities, auto, auto_state, ramp)
+    except ValueError as problem:
+        st.error(f"The team cannot be used as entered: {problem}")
+        return None
+    if len(dataset.reps) - len(roster.removed) + len(roster.added) + roster.auto_hires < 1:
+        st.error("Every rep would be removed: keep or hire at least one.")
         return None
     return ScenarioSpec(
         name=name.strip() or "Rebalance",
@@ -103,6 +159,7 @@ def _spec_form(dataset: Dataset, potential: pd.Series | None) -> ScenarioSpec | 
         max_km=float(max_km) if km_on else None,
         locked_accounts=tuple(locked_accounts),
         locked_reps=tuple(locked_reps),
+        roster=roster,
     )
 
 
@@ -115,11 +172,22 @@ def _run(spec: ScenarioSpec, dataset: Dataset, version: str, potential: pd.Serie
         return sid
     with st.status(f"Running “{spec.name}”…", expanded=True) as status:
         started = time.perf_counter()
+        team = len(dataset.reps) - len(spec.roster.removed) + len(spec.roster.added)
+        if spec.roster.auto_hires:
+            status.write(
+                f"Placing {spec.roster.auto_hires} new reps in the cities where they pay most…"
+            )
         status.write(
             f"Assigning {fmt.count(len(dataset.accounts))} accounts to "
-            f"{fmt.count(len(dataset.reps))} reps (bands, compactness, disruption, locks)…"
+            f"{fmt.count(team + spec.roster.auto_hires)} reps "
+            "(bands, compactness, disruption, locks)…"
         )
-        run = run_rebalance(dataset, version, potential, spec, SETTINGS)
+        try:
+            run = run_rebalance(dataset, version, potential, spec, SETTINGS)
+        except ValueError as problem:
+            status.update(label=f"“{spec.name}” could not run", state="error")
+            st.error(f"The scenario cannot run: {problem}")
+            st.stop()
         status.write("Saving the scenario…")
         store.save_scenario(run.record)
         _reopen.clear()  # a link to this id may have been opened (and missed) before
@@ -154,6 +222,33 @@ def _kpi_table(run: ScenarioRun) -> None:
         hide_index=True,
         width="stretch",
     )
+
+
+def _team_changes(run: ScenarioRun) -> None:
+    """Say who joins, who leaves and who changes in this scenario."""
+    changed = run.reps[run.reps["change"] != ""]
+    if changed.empty and run.removed.empty:
+        return
+    lines = []
+    for rep in changed.itertuples():
+        if rep.change in ("added", "placed"):
+            how = "placed by Realign" if rep.change == "placed" else "hired"
+            lines.append(
+                f"- **{rep.name}** ({rep.rep_id}) joins in {rep.home_city}, {rep.home_state}: "
+                f"{how}, {fmt.pct(rep.capacity)} of a full load in year one, "
+                f"{fmt.money(rep.annual_cost)} a year"
+            )
+        else:
+            lines.append(
+                f"- **{rep.name}** ({rep.rep_id}): now {rep.capacity:.1f} FTE, {rep.seniority}, "
+                f"based in {rep.home_city}, {rep.home_state}"
+            )
+    for rep in run.removed.itertuples():
+        lines.append(f"- **{rep.name}** ({rep.rep_id}) leaves; their accounts are shared out")
+    st.markdown("**Team changes**\n" + "\n".join(lines))
+    for note in run.record.summary.get("notes", []):
+        if note.startswith("Placed"):
+            st.caption(note)
 
 
 def _violations(run: ScenarioRun, reps: pd.Series) -> None:
@@ -208,11 +303,17 @@ def _moved_table(run: ScenarioRun, reps: pd.Series) -> None:
     )
 
 
+def _names(dataset: Dataset, run: ScenarioRun) -> pd.Series:
+    """Return rep names by id: today's reps and the scenario's new ones."""
+    names = pd.concat([dataset.reps[["rep_id", "name"]], run.reps[["rep_id", "name"]]])
+    return names.drop_duplicates("rep_id").set_index("rep_id")["name"]
+
+
 def _show(run: ScenarioRun, dataset: Dataset, version: str) -> None:
     """Draw a scenario: status, KPIs, bands, map, loads, moves."""
     record = run.record
     summary = record.summary
-    reps = dataset.reps.set_index("rep_id")["name"]
+    reps = _names(dataset, run)
     st.subheader(f"{record.name}")
     st.caption(
         f"Scenario `{record.scenario_id}` · {summary.get('status', record.status)} · "
@@ -231,22 +332,28 @@ def _show(run: ScenarioRun, dataset: Dataset, version: str) -> None:
         f":material/compare: [Compare this scenario with today side by side]"
         f"(compare?a=today&b={record.scenario_id})"
     )
+    _team_changes(run)
     _kpi_table(run)
     _violations(run, reps)
     st.pydeck_chart(
         maps.territory_map(
             run.view,
-            dataset.reps,
+            run.reps,
             owner_col=SCENARIO_COLUMN,
             previous_col="owner_rep_id",
             outline_max_km=SETTINGS.far_km,
             basemap=use_basemap(),
+            added=run.reps.loc[run.reps["change"].isin(["added", "placed"]), "rep_id"],
+            removed=run.removed,
         ),
         height=520,
         key="rb_map",
     )
-    st.caption("Coloured by the scenario's rep; black rings mark accounts that change rep.")
-    loads = rep_loads(run.view, dataset.reps, owner_col=SCENARIO_COLUMN, settings=SETTINGS)
+    st.caption(
+        "Coloured by the scenario's rep; black rings mark accounts that change rep, green "
+        "rings new reps' home bases, red rings the homes of reps who leave."
+    )
+    loads = rep_loads(run.view, run.reps, owner_col=SCENARIO_COLUMN, settings=SETTINGS)
     st.altair_chart(charts.load_vs_band(loads, SETTINGS.band), width="stretch")
     st.markdown("#### Accounts that change rep")
     _moved_table(run, reps)
@@ -287,7 +394,8 @@ st.caption(
     "Rebalance today's territories so every rep gets a fair share of forecast potential and "
     "a workload they can carry, with short drives and as few moved customers as possible."
 )
-spec = _spec_form(dataset, potential)
+_prefill_from_clone(dataset)
+spec = _spec_form(dataset, potential, version)
 if spec is not None:
     st.query_params[QUERY_KEY] = _run(spec, dataset, version, potential)
 

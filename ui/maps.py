@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import colorsys
+from collections.abc import Collection
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,8 @@ _BASE_PALETTE = [
     (196, 156, 148), (247, 182, 210), (219, 219, 141), (158, 218, 229), (57, 59, 121),
 ]  # fmt: skip
 UNASSIGNED_COLOR = (90, 90, 90)
+NEW_REP_OUTLINE = (0, 170, 70, 255)
+REMOVED_REP_OUTLINE = (220, 30, 30, 255)
 
 
 def rep_colors(rep_ids: list[str]) -> dict[str, tuple[int, int, int]]:
@@ -91,6 +94,8 @@ def territory_map(
     colors: dict[str, tuple[int, int, int]] | None = None,
     basemap: bool = True,
     previous_col: str | None = None,
+    added: Collection[str] = (),
+    removed: pd.DataFrame | None = None,
 ) -> pdk.Deck:
     """Return a map of accounts coloured by owner, rep home bases and territory outlines.
 
@@ -101,7 +106,9 @@ def territory_map(
     canvas, which is what an offline machine can show anyway, without waiting
     for the tile server to time out. With `previous_col` (another owner
     column), accounts whose owner differs from it are ringed in black and their
-    tooltip says who had them.
+    tooltip says who had them. Reps whose ids are in `added` are ringed in
+    green as new in this plan; `removed` reps (rep_id, name, home_city,
+    home_lat, home_lon) are drawn as red rings at the home they leave.
     """
     colors = colors or rep_colors(list(reps["rep_id"]))
     rep_names = reps.set_index("rep_id")["name"]
@@ -142,6 +149,16 @@ def territory_map(
     homes["color"] = [_rgba(colors.get(r, UNASSIGNED_COLOR), 255) for r in homes["rep_id"]]
     homes["title"] = homes["name"].astype(str)
     homes["detail"] = "Home base: " + homes["home_city"].astype(str)
+    new = homes["rep_id"].isin(list(added))
+    homes["outline"] = [list(NEW_REP_OUTLINE) if n else [20, 20, 20, 255] for n in new]
+    homes.loc[new, "detail"] += "\nNew in this plan"
+    gone = (
+        removed[["rep_id", "name", "home_city", "home_lat", "home_lon"]].copy()
+        if removed is not None and len(removed)
+        else pd.DataFrame(columns=["rep_id", "name", "home_city", "home_lat", "home_lon"])
+    )
+    gone["title"] = gone["name"].astype(str)
+    gone["detail"] = "Not in this plan (home base: " + gone["home_city"].astype(str) + ")"
 
     layers = [
         pdk.Layer(
@@ -187,12 +204,26 @@ def territory_map(
             id="rep_homes",
             get_position=["home_lon", "home_lat"],
             get_fill_color="color",
-            get_line_color=[20, 20, 20, 255],
+            get_line_color="outline",
             get_radius=9000,
             radius_min_pixels=7,
             radius_max_pixels=16,
             line_width_min_pixels=2.5,
             stroked=True,
+            pickable=True,
+        ),
+        pdk.Layer(
+            "ScatterplotLayer",
+            gone,
+            id="removed_reps",
+            get_position=["home_lon", "home_lat"],
+            get_radius=12000,
+            radius_min_pixels=9,
+            radius_max_pixels=18,
+            stroked=True,
+            filled=False,
+            get_line_color=list(REMOVED_REP_OUTLINE),
+            line_width_min_pixels=3,
             pickable=True,
         ),
     ]

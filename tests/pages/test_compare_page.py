@@ -79,3 +79,40 @@ def test_unknown_and_malformed_ids_are_explained_and_the_page_works(store_with_s
     text = " ".join(w.value for w in at.warning)
     assert "is not a scenario id" in text and "no saved scenario has the id `ffffffffff`" in text
     assert at.dataframe[0].value.columns[1] == "Today"  # fell back to today vs the latest run
+
+
+def test_added_and_removed_reps_are_marked_on_the_maps(tiny_store_path):
+    import json
+
+    from engine.roster import NewRep, Roster
+    from engine.scenario import ScenarioSpec, run_rebalance
+    from engine.store import open_store
+
+    store = open_store(tiny_store_path, seed_dir=None)
+    info, dataset = store.snapshot()
+    hire = NewRep(name="Sam Hale", city="Salina", state="KS", lat=38.84, lon=-97.61)
+    spec = ScenarioSpec(
+        potential_band=0.3, workload_band=0.5, roster=Roster(added=(hire,), removed=("R2",))
+    )
+    run = run_rebalance(dataset, info.data_version, None, spec)
+    store.save_scenario(run.record)
+    store.close()
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params["a"] = "today"
+    at.query_params["b"] = run.record.scenario_id
+    at.run()
+    assert not at.exception, at.exception
+    decks = [json.loads(d.proto.json) for d in at.get("deck_gl_json_chart")]
+
+    def layer(deck, layer_id):
+        return next(item for item in deck["layers"] if item["id"] == layer_id)["data"]
+
+    left, right = decks
+    # The scenario's map marks Sam as new and Lee's home as left behind; today's map
+    # marks the other way round: Sam is not in today's plan.
+    assert [r["rep_id"] for r in layer(right, "removed_reps")] == ["R2"]
+    new_homes = [r for r in layer(right, "rep_homes") if "New in this plan" in r["detail"]]
+    assert [r["title"] for r in new_homes] == ["Sam Hale"]
+    assert layer(left, "removed_reps") and layer(left, "removed_reps")[0]["rep_id"] == "N01"
+    kpis = next(d.value for d in at.dataframe if "KPI" in d.value.columns).set_index("KPI")
+    assert kpis.loc["Reps"].iloc[1] == "2"

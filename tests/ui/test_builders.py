@@ -23,7 +23,7 @@ def test_territory_map_has_accounts_outlines_and_homes():
     deck = maps.territory_map(view, dataset.reps, outline_max_km=None)
     spec = json.loads(deck.to_json())
     ids = [layer["id"] for layer in spec["layers"]]
-    assert ids == ["territories", "accounts", "moved", "rep_homes"]
+    assert ids == ["territories", "accounts", "moved", "rep_homes", "removed_reps"]
     accounts_layer = next(la for la in spec["layers"] if la["id"] == "accounts")
     assert len(accounts_layer["data"]) == 4
     tooltips = " ".join(d["title"] + " " + d["detail"] for d in accounts_layer["data"])

@@ -19,20 +19,22 @@ driving than the nearest-rep ideal, plus λ times the 20 % of revenue that
 moved". Bands are elastic: a slack costs `band_penalty` per average rep's
 target, so an impossible band bends instead of making the model infeasible.
 
-How it is solved at 100,000 × 200 in well under a minute, and why the reported
-bound is the LP relaxation of the *full* model although most pairs never enter
-the solver, is written up in docs/optimize.md. In short:
+How it is solved, and why the reported bound is that of the LP relaxation of
+the *full* model although most pairs never enter a solver, is written up in
+docs/optimize.md. In short:
 
-1. an LP over groups of nearby accounts gives first prices for every band;
-2. column generation solves the LP relaxation of the full model: accounts whose
-   best rep at the current prices is clear stay fixed, the rest carry a few
-   candidate reps, and every round prices all account–rep pairs again;
-3. the prices give a Lagrangian bound Σ_i min_j(c_ij − a_i·π_j) + Σ π·band,
-   valid for any prices and equal to the LP optimum once no pair prices out;
-4. a MIP over the pairs whose reduced cost is below a threshold θ turns the
-   nearly integral LP into an assignment. Any assignment using a pair of
-   reduced cost above UB − bound is worse than the incumbent, so when θ covers
-   that gap the MIP answer is optimal for the full model.
+1. LPs over groups of nearby accounts (coarse to fine) give first candidate
+   reps and first band prices;
+2. column generation solves the LP relaxation over all account–rep pairs:
+   accounts whose best rep at the current prices is clear stay settled, the
+   rest carry a few candidate reps, and every round prices every pair again;
+3. any prices π give the Lagrangian bound Σ_i min_j (c_ij − a_i·π_j) + Σ π·band,
+   a lower bound on the full model that equals its LP optimum once no pair
+   prices out; the reported bound is the best one seen;
+4. the LP is nearly integral (a few accounts per band are split): a dive fixes
+   the big split accounts and re-solves, the small ones are rounded, and a
+   local search of moves and paired moves mends any band the rounding broke,
+   then trims cost. Small instances (≤ EXACT_PAIRS pairs) get the exact MIP.
 """
 
 from __future__ import annotations
@@ -55,15 +57,18 @@ POTENTIAL = "potential"
 WORKLOAD = "workload_hours"
 ACCOUNT_COUNT = "account_count"  # a band on the number of accounts, not a column
 
-# Above this many movable accounts the first prices come from groups of nearby
-# accounts: an LP over 100,000 accounts is slow to start, one over 8,000 groups is not.
+# Above this many movable accounts the first candidate reps come from LPs over groups
+# of nearby accounts: an LP over 100,000 accounts is slow to start, one over groups is not.
 AGGREGATE_ABOVE = 6_000
 GROUP_SHARE = 0.3  # groups per unit of the level below
+# A load within a millionth of its target past a band edge meets the band: a dollar
+# on a territory of millions is rounding, not a broken band.
+BAND_TOLERANCE = 1e-6
 CHUNK_ROWS = 8_192  # account rows per block when pricing every pair: bounds memory
 PRICE_TOLERANCE = 1e-6  # a reduced cost below −tolerance (model units) enters the LP
 LAGRANGIAN_GAP = 1e-5  # relative gap between restricted LP and bound at which pricing stops
 GROUP_GAP = 1e-3  # the group LP only seeds the account LP: a looser stop will do
-COMPACT_FREE = 5_000  # above this many free units (or 6 × coupling rows) the master is rebuilt
+COMPACT_FREE = 5_000  # above this many free units (or 3 × coupling rows) the master is rebuilt
 COMPACT_REDUCED_COST = 1e-6  # columns this close to their unit's price survive a rebuild
 NEW_COLUMNS_PER_ACCOUNT = 3
 RELEASE_PER_ROUND = 5_000  # settled accounts given rows again per round, worst drift first
@@ -76,17 +81,24 @@ EXACT_PAIRS = 4_000  # up to this many account–rep pairs the MIP is solved exa
 SPLIT = 1e-6  # an LP share strictly between SPLIT and 1 − SPLIT splits an account
 DIVE_SHARE = 0.1  # an account is big if it fills over 10 % of a typical band half-width
 MAX_DIVE_ROUNDS = 60
-DIVE_MARGIN = 0.05  # share of each band's half-width the dive keeps clear
-DIVE_PRICING_ROUNDS = 2  # each dive round re-solves and prices once
+DIVE_MAX_UNITS = 50_000  # above this a dive round takes seconds: local search rounds instead
+EDGE_MARGIN = 0.05  # share of each band's half-width the LPs keep clear
+DIVE_PRICING_ROUNDS = 2  # solves per dive round: one, a pricing pass, and one more
 LOOSEN_PER_REP = 30  # settled units per rep given a row back before the dive
 SEARCH_THETA = 3.0  # local search considers reps within this reduced cost (model units)
 SEARCH_REPS = 4
 MAX_SEARCH_ROUNDS = 5_000
 SEARCH_EPS = 1e-7
 GREEDY_PER_PASS = 5_000  # ranked moves re-scored and applied per local-search pass
-SWAP_WIDTH = 60  # best moves out of and into a broken rep paired up
+SWAP_WIDTH = 60  # best moves out of and into a broken rep paired up first
+SWAP_ALL_PAIRS = 2_000_000  # then every pair, if there are no more than this
+SWAP_ALL_REPS = 3  # and no more reps are broken than this
+SWAP_BLOCK = 200_000  # pairs scored at once
 MEND_ROUNDS = 3  # rounds that widen the moves around reps local search left broken
 WIDEN_UNITS = 2_000  # units offered to each broken rep when widening
+RESCUE_PAIRS = 60_000  # up to this many pairs a MIP tries to mend what local search could not
+POLISH_PAIRS = 20_000  # books this small get a MIP over every pair, started from the answer
+POLISH_SECONDS = 5.0  # for at most this long
 
 
 # ================================================================================
@@ -126,8 +138,9 @@ class RebalanceSettings:
       team's realised workload, travel included.
     - `band_penalty`: objective cost of missing a band by one average rep's target.
     - `solver`: "highs" (highspy, default) or "cbc" (through PuLP).
-    - `time_limit_s`: wall-clock budget for the solve; `mip_gap`: relative gap at
-      which the final MIP stops.
+    - `time_limit_s`: wall-clock budget for the whole call; `mip_gap`: the
+      relative gap to the LP bound at which an answer counts as optimal (and at
+      which the exact MIP of a small instance stops).
     """
 
     bands: tuple[Band, ...] = (Band(POTENTIAL, 0.05), Band(WORKLOAD, 0.10))
@@ -169,8 +182,10 @@ class RebalanceResult:
     `<measure>_target`, `_lower`, `_upper` and `_index` (total / target).
     `objective` = compactness + λ·disruption + penalty; `bound` is a lower bound
     on it from the LP relaxation of the full model; `gap` = (objective − bound) /
-    objective. `status` is "optimal" (proved within `mip_gap`), "feasible" or
-    "time_limit".
+    objective. `status` is "optimal" (within `mip_gap` of the bound, or proved by
+    the exact MIP of a small book), "feasible", or "time_limit" (the time limit
+    cut the search short; the answer is the best found). `stages` lists seconds
+    per step.
     """
 
     status: str
@@ -613,6 +628,14 @@ def _coupling(inst: _Instance, units: _Units) -> _Coupling:
     )
 
 
+def _narrowed(coupling: _Coupling, margin: float) -> _Coupling:
+    """Return the coupling with every band pulled in by `margin` × its half-width on each side."""
+    half = (coupling.upper - coupling.lower) / 2
+    return dataclasses.replace(
+        coupling, lower=coupling.lower + margin * half, upper=coupling.upper - margin * half
+    )
+
+
 def _account_units(inst: _Instance, idx: NDArray) -> _Units:
     """Return the movable accounts `idx` as model units (views when nothing is locked)."""
     everyone = len(idx) == inst.n
@@ -843,6 +866,8 @@ class _Session(Protocol):
         integer_from: int | None = None,
         gap: float = 0.0,
         offset: float = 0.0,
+        start: NDArray | None = None,
+        nodes: int | None = None,
     ) -> _LpAnswer: ...
 
 
@@ -917,6 +942,8 @@ class _HighsSession:
         integer_from: int | None = None,
         gap: float = 0.0,
         offset: float = 0.0,
+        start: NDArray | None = None,
+        nodes: int | None = None,
     ) -> _LpAnswer:
         h = self.h
         h.setOptionValue("time_limit", max(time_limit, 0.01))
@@ -928,7 +955,12 @@ class _HighsSession:
                 np.full(count, self._highspy.HighsVarType.kInteger),
             )
             h.setOptionValue("mip_rel_gap", gap)
+            if nodes is not None:
+                h.setOptionValue("mip_max_nodes", nodes)
             h.changeObjectiveOffset(offset)
+            if start is not None:  # the integer columns of a known answer; HiGHS fills the rest
+                index = np.arange(integer_from, self.n_cols, dtype=np.int32)
+                h.setSolution(len(index), index, start.astype(float))
         h.run()
         status = h.getModelStatus()
         kinds = self._highspy.HighsModelStatus
@@ -981,6 +1013,8 @@ class _PulpSession:
         integer_from: int | None = None,
         gap: float = 0.0,
         offset: float = 0.0,
+        start: NDArray | None = None,
+        nodes: int | None = None,
     ) -> _LpAnswer:
         import pulp
 
@@ -1014,12 +1048,12 @@ class _PulpSession:
         )
         names = _unique_names(self.row_names)
         for r in range(n_rows):
-            start, stop = matrix.indptr[r], matrix.indptr[r + 1]
+            first, last = matrix.indptr[r], matrix.indptr[r + 1]
             expr = pulp.LpAffineExpression(
                 [
                     (variables[c], float(v))
                     for c, v in zip(
-                        matrix.indices[start:stop], matrix.data[start:stop], strict=True
+                        matrix.indices[first:last], matrix.data[first:last], strict=True
                     )
                 ]
             )
@@ -1030,10 +1064,15 @@ class _PulpSession:
                 prob += pulp.LpConstraint(expr, pulp.LpConstraintGE, names[r], lo)
             else:
                 prob += pulp.LpConstraint(expr, pulp.LpConstraintLE, names[r], up)
+        if start is not None and integer_from is not None:
+            for c, value in enumerate(start.tolist(), start=integer_from):
+                variables[c].setInitialValue(round(value))
         solver = pulp.PULP_CBC_CMD(
             msg=False,
             timeLimit=max(time_limit, 1.0),
             gapRel=gap if integer_from is not None else None,
+            warmStart=start is not None,
+            maxNodes=nodes,
         )
         prob.solve(solver)
         x = np.array([v.varValue if v.varValue is not None else np.nan for v in variables])
@@ -1290,6 +1329,8 @@ class _Master:
         rep[units[covered]] = self.col_rep[order][first][covered]
         missing = rep < 0  # free, never solved, no earlier plan: its first candidate
         rep[units[missing[units]]] = self.col_rep[order][first][missing[units]]
+        lost = np.flatnonzero(rep < 0)  # in no master at all: its cheapest rep
+        rep[lost] = self.units.cost[lost].argmin(axis=1)
         return rep
 
 
@@ -1302,8 +1343,16 @@ class _ColumnGeneration:
     Lagrangian bound agree, which proves both equal the full LP's optimum.
     """
 
-    def __init__(self, units: _Units, coupling: _Coupling, solver: str) -> None:
+    def __init__(
+        self,
+        units: _Units,
+        coupling: _Coupling,
+        solver: str,
+        bound_coupling: _Coupling | None = None,
+    ) -> None:
         self.units, self.coupling = units, coupling
+        # The LP may run on narrowed bands; any prices bound the model with its true bands.
+        self.bound_coupling = bound_coupling or coupling
         self.master = _Master(units, coupling, solver)
         self.pinned = np.zeros(units.size, dtype=bool)  # fixed by the dive: never released
         self.duals = _Duals.zero(coupling)
@@ -1338,13 +1387,15 @@ class _ColumnGeneration:
             self.duals = duals
             objective = answer.objective + self.master.fixed_cost()
             best, arg = _best_reps(self.units, duals)
-            if not self.pinned.any():  # pins restrict the LP: its prices bound only the dive
-                self.bound = max(self.bound, _lagrangian_bound(self.coupling, duals, best))
+            own = _lagrangian_bound(self.coupling, duals, best)
+            if not self.pinned.any():  # pins restrict the LP; only free prices make the bound
+                bound = _lagrangian_bound(self.bound_coupling, duals, best)
+                self.bound = max(self.bound, bound)
             if answer.status != "optimal" or time.perf_counter() > deadline:
                 status = "time_limit"
                 break
             status = "optimal"
-            if objective - self.bound <= gap * max(1.0, abs(objective)) and not self.pinned.any():
+            if objective - own <= gap * max(1.0, abs(objective)) and not self.pinned.any():
                 break
             if not self._price(duals, best, arg, unit_price):
                 break
@@ -1739,6 +1790,7 @@ def _solve_mip(
     solver: str,
     deadline: float,
     mip_gap: float,
+    nodes: int | None = None,
 ) -> _Integer:
     """Return the MIP's assignment over pairs (unit, rep); units with one pair are settled.
 
@@ -1772,8 +1824,16 @@ def _solve_mip(
         _assignment_columns(units, coupling, pair_unit[in_mip], pair_rep[in_mip], row_of_unit)
     )
     offset = float(units.cost[settled, rep[settled]].sum())
+    known = None
+    if (start >= 0).all():  # a complete answer to start from: the MIP can only improve it
+        known = (pair_rep[in_mip] == start[pair_unit[in_mip]]).astype(float)
     answer = session.solve(
-        deadline - time.perf_counter(), integer_from=first, gap=mip_gap, offset=offset
+        deadline - time.perf_counter(),
+        integer_from=first,
+        gap=mip_gap,
+        offset=offset,
+        start=known,
+        nodes=nodes,
     )
     if answer.status == "failed":
         return _Integer(rep, "time_limit")
@@ -1874,14 +1934,17 @@ class _LocalSearch:
         return lower, upper
 
     def broken(self) -> NDArray:
-        """Return which reps are outside a band on some measure."""
+        """Return which reps are outside a band on some measure (beyond BAND_TOLERANCE)."""
         lower, upper = self.bounds()
-        return ((self.load > upper + 1e-9) | (self.load < lower - 1e-9)).any(axis=0)
+        slack = BAND_TOLERANCE * np.abs(lower + upper) / 2
+        return ((self.load > upper + slack) | (self.load < lower - slack)).any(axis=0)
 
     def violation(self) -> float:
         """Return the total band violation (model units), the moved-revenue cap included."""
         lower, upper = self.bounds()
-        out = np.maximum(self.load - upper, 0).sum() + np.maximum(lower - self.load, 0).sum()
+        slack = BAND_TOLERANCE * np.abs(lower + upper) / 2
+        out = np.maximum(self.load - upper - slack, 0).sum()
+        out += np.maximum(lower - slack - self.load, 0).sum()
         if self.coupling.cap is not None:
             out += max(self.moved_total - self.coupling.cap, 0.0)
         return float(out)
@@ -2001,54 +2064,85 @@ class _LocalSearch:
         For a broken rep a: one unit leaves a for rep b while another comes to a
         from rep c (b = c is a swap). A rep over one band and at the edge of
         another can only be mended this way, e.g. a big account out, a prospect in.
+        The best few of each side are paired first; if none helps, all of them.
         """
         now_all = self.current[self.pair_unit]
         src_all, dst_all = self.pair_rep[now_all], self.pair_rep
-        lower, upper = self.bounds()
-        k = np.arange(self.load.shape[0])[:, None]
-
-        def change(rep: NDArray, delta: NDArray) -> NDArray:
-            load = self.load[k, rep]
-            return (
-                self._excess(load + delta, rep, lower, upper)
-                - self._excess(load, rep, lower, upper)
-            ).sum(axis=0)
-
-        best_score, best = -SEARCH_EPS, None
+        found_pairs = []
         for a in np.flatnonzero(broken).tolist():
             out = np.flatnonzero((src_all == a) & (dst_all != a))
             into = np.flatnonzero((dst_all == a) & (src_all != a))
             if not len(out) or not len(into):
                 continue
-            # Keep the best few of each side, scored on the partner rep alone and with a too.
-            rep_a = np.full(len(out), a)
-            out_score = self.cost[out] - self.cost[now_all[out]]
-            out_score += pen * change(dst_all[out], self.coef[:, out])
-            out_full = out_score + pen * change(rep_a, -self.coef[:, now_all[out]])
-            rep_a = np.full(len(into), a)
-            in_score = self.cost[into] - self.cost[now_all[into]]
-            in_score += pen * change(src_all[into], -self.coef[:, now_all[into]])
-            in_full = in_score + pen * change(rep_a, self.coef[:, into])
-            out = np.union1d(
-                out[np.argsort(out_score)[:SWAP_WIDTH]], out[np.argsort(out_full)[:SWAP_WIDTH]]
+            found = self._best_pair(
+                a,
+                self._shortlist(a, out, now_all, True),
+                self._shortlist(a, into, now_all, False),
+                pen,
             )
-            into = np.union1d(
-                into[np.argsort(in_score)[:SWAP_WIDTH]], into[np.argsort(in_full)[:SWAP_WIDTH]]
+            endgame = broken.sum() <= SWAP_ALL_REPS  # all pairs only for the last few reps
+            if found is None and endgame and len(out) * len(into) <= SWAP_ALL_PAIRS:
+                found = self._best_pair(a, out, into, pen)
+            if found is not None:
+                found_pairs.append(found)
+        # The best pair per broken rep, best first, as long as no rep is touched twice.
+        used = np.zeros(self.m, dtype=bool)
+        applied = False
+        for _, (p, q) in sorted(found_pairs):
+            reps = [self.pair_rep[now_all[p]], self.pair_rep[p], self.pair_rep[now_all[q]]]
+            if used[reps].any():
+                continue
+            used[reps] = True
+            self.apply(np.array([now_all[p], now_all[q]]), np.array([p, q]))
+            applied = True
+        return applied
+
+    def _change(self, rep: NDArray, delta: NDArray) -> NDArray:
+        """Return the change in band violation of reps `rep` when their loads change by `delta`."""
+        lower, upper = self.bounds()
+        k = np.arange(self.load.shape[0])[:, None]
+        load = self.load[k, rep]
+        return (
+            self._excess(load + delta, rep, lower, upper) - self._excess(load, rep, lower, upper)
+        ).sum(axis=0)
+
+    def _shortlist(self, a: int, moves: NDArray, now_all: NDArray, leaving: bool) -> NDArray:
+        """Return the best few moves out of (or into) rep a, scored with and without a's side."""
+        other = self.pair_rep[moves] if leaving else self.pair_rep[now_all[moves]]
+        delta = self.coef[:, moves] if leaving else -self.coef[:, now_all[moves]]
+        score = self.cost[moves] - self.cost[now_all[moves]]
+        score += self.coupling.penalty * self._change(other, delta)
+        at_a = -self.coef[:, now_all[moves]] if leaving else self.coef[:, moves]
+        full = score + self.coupling.penalty * self._change(np.full(len(moves), a), at_a)
+        return np.union1d(
+            moves[np.argsort(score)[:SWAP_WIDTH]], moves[np.argsort(full)[:SWAP_WIDTH]]
+        )
+
+    def _best_pair(
+        self, a: int, out: NDArray, into: NDArray, pen: float
+    ) -> tuple[float, tuple[int, int]] | None:
+        """Return the best improving (score, (out move, in move)) through rep a, or None."""
+        now_all = self.current[self.pair_unit]
+        best: tuple[float, tuple[int, int]] | None = None
+        step = max(1, SWAP_BLOCK // len(into))
+        for lo in range(0, len(out), step):
+            p, q = (
+                np.repeat(out[lo : lo + step], len(into)),
+                np.tile(into, len(out[lo : lo + step])),
             )
-            p, q = np.repeat(out, len(into)), np.tile(into, len(out))
             distinct = self.pair_unit[p] != self.pair_unit[q]
             p, q = p[distinct], q[distinct]
             if not len(p):
                 continue
-            b, c = dst_all[p], src_all[q]
-            at_a = -self.coef[:, now_all[p]] + self.coef[:, q]
+            b, c = self.pair_rep[p], self.pair_rep[now_all[q]]
             same = b == c  # a swap: both changes land on one rep
+            at_a = -self.coef[:, now_all[p]] + self.coef[:, q]
             at_b = self.coef[:, p] - np.where(same, self.coef[:, now_all[q]], 0.0)
             score = self.cost[p] - self.cost[now_all[p]] + self.cost[q] - self.cost[now_all[q]]
             score += pen * (
-                change(np.full(len(p), a), at_a)
-                + change(b, at_b)
-                + np.where(same, 0.0, change(c, -self.coef[:, now_all[q]]))
+                self._change(np.full(len(p), a), at_a)
+                + self._change(b, at_b)
+                + np.where(same, 0.0, self._change(c, -self.coef[:, now_all[q]]))
             )
             if self.moved is not None and self.coupling.cap is not None:
                 more = (
@@ -2056,13 +2150,9 @@ class _LocalSearch:
                 )
                 score = np.where(more > 0, np.inf, score)  # never trade into the cap
             i = int(np.argmin(score))
-            if score[i] < best_score:
-                best_score, best = float(score[i]), (p[i], q[i])
-        if best is None:
-            return False
-        p_best, q_best = best
-        self.apply(np.array([now_all[p_best], now_all[q_best]]), np.array([p_best, q_best]))
-        return True
+            if score[i] < -SEARCH_EPS and (best is None or score[i] < best[0]):
+                best = (float(score[i]), (int(p[i]), int(q[i])))
+        return best
 
 
 def _integer_assignment(
@@ -2078,24 +2168,18 @@ def _integer_assignment(
 
     Small instances get the exact MIP. Larger ones: dive on big accounts the LP
     splits, round the small splits left to their largest share, then repair and
-    trim with local search over the pairs whose reduced cost is small.
+    trim with local search over the pairs whose reduced cost is small, widening
+    the moves around reps it cannot mend. A MIP started from that answer then
+    gets a try where it is cheap: to mend bands still broken, or to improve a
+    small book's answer for a few seconds.
     """
     if units.size * units.cost.shape[1] <= EXACT_PAIRS:
         return _exact_assignment(units, coupling, solver, deadline, mip_gap)
     if cg.master.answer is None and cg.master.fallback is None:
         rep = units.cost.argmin(axis=1)  # no LP at all: start from every unit's cheapest rep
     else:
-        if cg.master.answer is not None:
-            # Dive inside slightly narrower bands: the rounding that follows then has a
-            # little room on every rep, and local search need not chase chains of moves.
-            half = (coupling.upper - coupling.lower) / 2
-            cg.coupling = dataclasses.replace(
-                coupling,
-                lower=coupling.lower + DIVE_MARGIN * half,
-                upper=coupling.upper - DIVE_MARGIN * half,
-            )
+        if cg.master.answer is not None and units.size <= DIVE_MAX_UNITS:
             cg.dive(_big_units(units, coupling), dive_deadline)
-            cg.coupling = coupling
         rep = cg.master.plan()
     pair_unit, pair_rep = _pairs_within(units, cg.duals, SEARCH_THETA, SEARCH_REPS)
     search = _LocalSearch(units, coupling, rep, pair_unit, pair_rep)
@@ -2113,8 +2197,33 @@ def _integer_assignment(
         search.descend(coupling.penalty, deadline)
         if search.violation() >= before:
             break
+    rep = search.rep
+    if search.broken().any() and len(pair_unit) <= RESCUE_PAIRS:
+        # Moves cannot mend every band here; a MIP over the same pairs, started from
+        # the local search's answer, can only do better, and often finds a way.
+        rescue = _solve_mip(units, coupling, pair_unit, pair_rep, rep, solver, deadline, mip_gap)
+        if _plan_value(units, coupling, rescue.rep) < _plan_value(units, coupling, rep):
+            search = _LocalSearch(units, coupling, rescue.rep, pair_unit, pair_rep)
+            search.descend(coupling.penalty, deadline)
+            rep = search.rep
+    value = _plan_value(units, coupling, rep)
+    if units.size * coupling.m <= POLISH_PAIRS and value - cg.bound > mip_gap * abs(value):
+        # A small book not yet within the gap: a MIP over every allowed pair, started
+        # from the answer, may improve on it for a few seconds (the clock ends it).
+        unit, reps = np.nonzero(np.isfinite(units.cost))
+        limit = min(deadline, time.perf_counter() + POLISH_SECONDS)
+        polished = _solve_mip(units, coupling, unit, reps, rep, solver, limit, mip_gap)
+        if _plan_value(units, coupling, polished.rep) < value:
+            rep = polished.rep
     status = "time_limit" if time.perf_counter() > deadline else "feasible"
-    return _Integer(search.rep, status)
+    return _Integer(rep, status)
+
+
+def _plan_value(units: _Units, coupling: _Coupling, rep: NDArray) -> float:
+    """Return an assignment's model objective: pair costs plus the penalty on band violation."""
+    search = _LocalSearch(units, coupling, rep, np.zeros(0, np.int64), np.zeros(0, np.int64))
+    cost = float(units.cost[np.arange(units.size), rep].sum())
+    return cost + coupling.penalty * search.violation()
 
 
 def _wider_pairs(
@@ -2215,7 +2324,7 @@ def _violations(inst: _Instance, score: _Score) -> tuple[BandViolation, ...]:
         for j in range(inst.m):
             load, target = float(score.loads[k, j]), float(score.target[k, j])
             lower, upper = float(score.lower[k, j]), float(score.upper[k, j])
-            slack = 1e-9 * max(abs(target), 1.0)  # float noise is not a broken band
+            slack = BAND_TOLERANCE * abs(target)
             for side, limit, excess in (
                 ("above", upper, load - upper),
                 ("below", lower, lower - load),
@@ -2227,7 +2336,7 @@ def _violations(inst: _Instance, score: _Score) -> tuple[BandViolation, ...]:
                         BandViolation(rep_id, meas.name, side, load, limit, target, excess, fix)
                     )
     cap = inst.moved_cap
-    if cap is not None and score.moved_revenue > cap * (1 + 1e-9) + 1e-9:
+    if cap is not None and score.moved_revenue > cap * (1 + BAND_TOLERANCE):
         needed = math.ceil(score.moved_revenue / inst.revenue_total * 100)
         fix = (
             f"raise the cap on moved revenue to {needed} %, or unlock or re-home the accounts "
@@ -2408,29 +2517,78 @@ def rebalance(
     lap = time.perf_counter()
     limit = settings.time_limit_s
     levels = _group_levels(inst, movable)
+    # The LPs run on bands narrowed by a sliver: rounding their answer then leaves a
+    # little room on every rep. Their prices still bound the model with its true bands.
+    narrow = _narrowed(coupling, EDGE_MARGIN)
     unit, rep, seed_duals = _seed_pairs(
-        units, coupling, levels, settings.solver, started + 0.3 * limit
+        units, narrow, levels, settings.solver, started + 0.3 * limit
     )
     if levels:
         stages.append(("group LPs", time.perf_counter() - lap))
         lap = time.perf_counter()
-    cg = _ColumnGeneration(units, coupling, settings.solver)
-    if seed_duals is not None:  # any prices bound the LP: the finest groups' are a good start
+    cg = _ColumnGeneration(units, narrow, settings.solver, bound_coupling=coupling)
+    if seed_duals is not None:  # any prices bound the model: the finest groups' are a start
         cg.bound = _lagrangian_bound(coupling, seed_duals, _best_reps(units, seed_duals)[0])
     cg.start(unit, rep)
-    lp = cg.solve(started + 0.45 * limit)
+    lp = cg.solve(started + 0.55 * limit)
     stages.append(("LP", time.perf_counter() - lap))
 
     # Integer assignment; the report says what was proved.
     lap = time.perf_counter()
     integer = _integer_assignment(
-        units, coupling, cg, settings.solver, started + 0.6 * limit, deadline, settings.mip_gap
+        units, coupling, cg, settings.solver, started + 0.65 * limit, deadline, settings.mip_gap
     )
     stages.append(("assignment", time.perf_counter() - lap))
 
     rep_of = inst.owner.copy()
     rep_of[movable] = integer.rep
     return _result(inst, rep_of, lp, integer, locked_cost, started, stages)
+
+
+@dataclass(frozen=True)
+class AssignmentScore:
+    """How the rebalance model scores a given assignment of accounts to reps."""
+
+    objective: float  # compactness + λ·disruption + penalty
+    compactness: float
+    disruption: float  # share of revenue that changed owner
+    penalty: float
+    violations: tuple[BandViolation, ...]
+
+    @property
+    def worst_violation(self) -> float:
+        """Return the largest band miss as a share of its target (0.0 when every band holds)."""
+        shares = [v.excess / v.target if v.target > 0 else math.inf for v in self.violations]
+        return max(shares, default=0.0)
+
+
+def score_assignment(
+    accounts: pd.DataFrame,
+    reps: pd.DataFrame,
+    rep_ids: pd.Series | NDArray,
+    settings: RebalanceSettings | None = None,
+    distance: NDArray | pd.DataFrame | None = None,
+) -> AssignmentScore:
+    """Return the model's objective terms and band misses for accounts assigned to `rep_ids`.
+
+    `rep_ids` has one rep id per account row, e.g. today's `owner_rep_id` (every
+    account needs an owner among `reps`) or another solver's answer, so any
+    alignment can be compared with a rebalance on the same terms.
+    """
+    inst = _prepare(accounts, reps, settings or RebalanceSettings(), distance)
+    index = {r: j for j, r in enumerate(inst.rep_ids)}
+    given = [str(r) if r is not None and not pd.isna(r) else None for r in np.asarray(rep_ids)]
+    missing = [a for a, r in zip(inst.account_ids, given, strict=True) if r not in index]
+    if missing:
+        raise ValueError(f"accounts without a rep among `reps`: {_sample(np.array(missing))}")
+    score = _score(inst, np.array([index[r] for r in given], dtype=np.int64))
+    return AssignmentScore(
+        objective=score.objective,
+        compactness=score.compactness,
+        disruption=score.disruption,
+        penalty=score.penalty,
+        violations=_violations(inst, score),
+    )
 
 
 def _result(

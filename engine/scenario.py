@@ -55,7 +55,10 @@ class ScenarioSpec:
     discount_rate: float = 0.10
     solver: str = "highs"
     time_limit_s: float = 20.0
-    roster: Roster = field(default_factory=Roster)  # reps added, removed, edited or placed; today's when empty
+    travel_speed_kmh: float | None = None  # count driving in workload at this speed; None: not
+    roster: Roster = field(
+        default_factory=Roster
+    )  # reps added, removed, edited or placed; today's when empty
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.keep_vs_compact <= 1.0:
@@ -63,6 +66,8 @@ class ScenarioSpec:
         for name in ("potential_band", "workload_band"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ValueError(f"{name} must be a share between 0 and 1")
+        if self.travel_speed_kmh is not None and not 5 <= self.travel_speed_kmh <= 200:
+            raise ValueError("travel_speed_kmh must be between 5 and 200 km/h")
         # Order does not change what a lock means: store locks sorted, once.
         object.__setattr__(self, "locked_accounts", tuple(sorted(set(self.locked_accounts))))
         object.__setattr__(self, "locked_reps", tuple(sorted(set(self.locked_reps))))
@@ -70,12 +75,14 @@ class ScenarioSpec:
     def to_json(self) -> str:
         """Return the spec as canonical JSON: sorted keys, no whitespace; the name excluded.
 
-        An unchanged roster is left out, so a spec that keeps today's reps has
-        the same JSON (and id) as before rosters existed.
+        Settings added later (roster, travel) are left out at their defaults, so
+        a spec that does not use them keeps the JSON (and id) it always had.
         """
         body = {k: v for k, v in asdict(self).items() if k != "name"}
         if self.roster.empty:
             body.pop("roster")
+        if self.travel_speed_kmh is None:
+            body.pop("travel_speed_kmh")
         return json.dumps(body, sort_keys=True, separators=(",", ":"))
 
     @classmethod
@@ -204,6 +211,8 @@ def rebalance_settings(spec: ScenarioSpec) -> RebalanceSettings:
         disruption_weight=disruption_weight(spec.keep_vs_compact),
         max_moved_revenue_share=spec.max_moved_revenue_share,
         max_distance=spec.max_km,
+        travel=spec.travel_speed_kmh is not None,
+        travel_speed_kmh=spec.travel_speed_kmh or 60.0,
         solver=spec.solver,  # type: ignore[arg-type]
         time_limit_s=spec.time_limit_s,
         # Within 1 % of the LP bound is as good as a plan needs, and keeps a run

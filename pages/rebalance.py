@@ -84,6 +84,9 @@ def _prefill_from_clone(dataset: Dataset) -> None:
     state["rb_km_on"] = spec.max_km is not None
     if spec.max_km is not None:
         state["rb_km"] = int(spec.max_km)
+    state["rb_travel_on"] = spec.travel_speed_kmh is not None
+    if spec.travel_speed_kmh is not None:
+        state["rb_speed"] = int(spec.travel_speed_kmh)
     state["rb_locked_reps"] = [r for r in spec.locked_reps if r in known_reps]
     state["rb_locked_accounts"] = [a for a in spec.locked_accounts if a in known_accounts]
     state["rb_base_roster"] = spec.roster
@@ -120,6 +123,13 @@ def _spec_form(dataset: Dataset, potential: pd.Series | None, version: str) -> S
         cap = c4.slider("Most revenue that may move (%)", 1, 60, 15, key="rb_cap")
         km_on = c5.checkbox("No account farther than this from its rep", key="rb_km_on")
         max_km = c5.number_input("Kilometres", 50, 5000, 400, step=50, key="rb_km")
+        c6, c7 = st.columns(2)
+        travel_on = c6.checkbox(
+            "Count driving time in workload",
+            key="rb_travel_on",
+            help="Each visit adds a round trip from the rep's home at the speed given.",
+        )
+        speed = c7.number_input("Average speed (km/h)", 20, 120, 60, step=5, key="rb_speed")
         locked_reps = st.multiselect(
             "Keep these reps' books exactly as they are",
             options=list(reps.index),
@@ -159,6 +169,7 @@ def _spec_form(dataset: Dataset, potential: pd.Series | None, version: str) -> S
         max_km=float(max_km) if km_on else None,
         locked_accounts=tuple(locked_accounts),
         locked_reps=tuple(locked_reps),
+        travel_speed_kmh=float(speed) if travel_on else None,
         roster=roster,
     )
 

@@ -86,3 +86,28 @@ def test_the_keep_compact_slider_maps_to_a_growing_disruption_weight():
 
     weights = [disruption_weight(k) for k in (0.0, 0.25, 0.5, 0.75, 1.0)]
     assert weights[0] == 0.0 and weights == sorted(weights) and weights[2] == 1.0
+
+
+def test_counting_travel_adds_driving_to_workload_and_changes_the_id():
+    from tiny_data import make_dataset
+
+    from engine.scenario import rebalance_settings, run_rebalance
+
+    plain, driving = ScenarioSpec(), ScenarioSpec(travel_speed_kmh=50.0)
+    assert "travel" not in plain.to_json()
+    assert scenario_id(plain, "v1") != scenario_id(driving, "v1")
+    assert ScenarioSpec.from_json(driving.to_json()) == driving
+    settings = rebalance_settings(driving)
+    assert settings.travel and settings.travel_speed_kmh == 50.0
+    assert not rebalance_settings(plain).travel
+    with pytest.raises(ValueError, match="travel_speed_kmh"):
+        ScenarioSpec(travel_speed_kmh=1.0)
+    # With driving counted, each rep's workload total grows by its round trips.
+    dataset = make_dataset()
+    run = run_rebalance(dataset, "v1", None, ScenarioSpec(travel_speed_kmh=50.0))
+    totals = run.record.rep_measures
+    work = totals[totals["measure"] == "workload_hours"].set_index("rep_id")["value"]
+    visits_only = (
+        dataset.accounts["visits_per_year"] * dataset.accounts["minutes_per_visit"]
+    ).sum()
+    assert work.sum() > visits_only / 60

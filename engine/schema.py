@@ -114,6 +114,7 @@ def ddl() -> list[str]:
         ")"
     )
     statements.extend(SCENARIO_DDL)
+    statements.extend(LIBRARY_DDL)
     return statements
 
 
@@ -158,3 +159,24 @@ SCENARIO_TABLES: tuple[str, ...] = (
     "scenario_reps",
     "scenario_metrics",
 )
+
+# The scenario library: what people write about saved runs, kept apart from the
+# run's own rows. A re-run of the same id replaces SCENARIO_TABLES' rows but
+# keeps its note and its plan-of-record mark; a store made before these tables
+# existed gains them, empty, when it is next opened (CREATE TABLE IF NOT EXISTS).
+SCENARIO_NAME_MAX = 120
+SCENARIO_NOTE_MAX = 2000
+LIBRARY_DDL: tuple[str, ...] = (
+    "CREATE TABLE IF NOT EXISTS scenario_notes (\n"
+    "  scenario_id VARCHAR PRIMARY KEY,\n"
+    "  note VARCHAR NOT NULL,\n"
+    "  noted_at TIMESTAMP NOT NULL\n"
+    ")",
+    # One row at most (slot is always 1): there is never more than one plan of record.
+    "CREATE TABLE IF NOT EXISTS plan_of_record (\n"
+    "  slot INTEGER PRIMARY KEY CHECK (slot = 1),\n"
+    "  scenario_id VARCHAR NOT NULL,\n"
+    "  marked_at TIMESTAMP NOT NULL\n"
+    ")",
+)
+LIBRARY_TABLES: tuple[str, ...] = ("scenario_notes", "plan_of_record")

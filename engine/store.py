@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -367,9 +367,132 @@ class Store:
                 ).fetchone()[0]
                 > 0
             )
-            for table in reversed(schema.SCENARIO_TABLES):
+            for table in (*schema.LIBRARY_TABLES, *reversed(schema.SCENARIO_TABLES)):
                 cur.execute(f"DELETE FROM {table} WHERE scenario_id = ?", [scenario_id])
         return existed
+
+    # -- the scenario library ---------------------------------------------------
+
+    @staticmethod
+    def _exists(cur: duckdb.DuckDBPyConnection, scenario_id: str) -> bool:
+        found = cur.execute("SELECT count(*) FROM scenarios WHERE scenario_id = ?", [scenario_id])
+        return found.fetchone()[0] > 0
+
+    def rename_scenario(self, scenario_id: str, name: str) -> bool:
+        """Give a saved scenario a new name; return whether a scenario has that id.
+
+        The name is stripped; an empty, over-long or multi-line name raises
+        ValueError and changes nothing. The id (and so every link) stays.
+        """
+        clean = scenario_name(name)
+        with self._transaction() as cur:
+            if not self._exists(cur, scenario_id):
+                return False
+            cur.execute("UPDATE scenarios SET name = ? WHERE scenario_id = ?", [clean, scenario_id])
+        return True
+
+    def annotate_scenario(self, scenario_id: str, note: str) -> bool:
+        """Set the free-text note of a saved scenario; return whether a scenario has that id.
+
+        The note is stripped; an empty note removes it. A note longer than
+        `schema.SCENARIO_NOTE_MAX` characters raises ValueError and changes nothing.
+        """
+        clean = (note or "").strip()
+        if len(clean) > schema.SCENARIO_NOTE_MAX:
+            raise ValueError(
+                f"a note can be at most {schema.SCENARIO_NOTE_MAX:,} characters "
+                f"(this one has {len(clean):,})"
+            )
+        with self._transaction() as cur:
+            if not self._exists(cur, scenario_id):
+                return False
+            cur.execute("DELETE FROM scenario_notes WHERE scenario_id = ?", [scenario_id])
+            if clean:
+                cur.execute(
+                    "INSERT INTO scenario_notes VALUES (?, ?, ?)",
+                    [scenario_id, clean, datetime.now(UTC).replace(tzinfo=None)],
+                )
+        return True
+
+    def set_plan_of_record(self, scenario_id: str | None) -> bool:
+        """Mark one saved scenario as the plan of record, or clear the mark with None.
+
+        There is at most one plan of record: marking a scenario unmarks the
+        previous one. Returns False (and changes nothing) for an unknown id.
+        """
+        with self._transaction() as cur:
+            if scenario_id is not None and not self._exists(cur, scenario_id):
+                return False
+            cur.execute("DELETE FROM plan_of_record")
+            if scenario_id is not None:
+                cur.execute(
+                    "INSERT INTO plan_of_record VALUES (1, ?, ?)",
+                    [scenario_id, datetime.now(UTC).replace(tzinfo=None)],
+                )
+        return True
+
+    def plan_of_record(self) -> str | None:
+        """Return the id of the scenario marked as the plan of record, or None."""
+        with self.cursor() as cur:
+            row = cur.execute("SELECT scenario_id FROM plan_of_record").fetchone()
+        return row[0] if row else None
+
+    def scenario_summaries(self, metrics: Sequence[str] | None = None) -> pd.DataFrame:
+        """Return one row per saved scenario with its labels and KPIs, newest first.
+
+        Columns: those of `scenarios()`, then `note` (NA if none),
+        `plan_of_record` (bool), `bands_broken` (how many bands the run could
+        not meet; NA if the run did not record it), then one column per KPI:
+        the names in `metrics` in that order (NaN where a run lacks one), or
+        every KPI any run has, by name.
+        """
+        with self.cursor() as cur:
+            cur.execute("BEGIN TRANSACTION")  # labels and KPIs of the same scenarios
+            try:
+                rows = cur.execute(
+                    "SELECT s.scenario_id, s.name, s.data_version, s.created_at, s.status, "
+                    "n.note, p.scenario_id IS NOT NULL AS plan_of_record, s.summary_json "
+                    "FROM scenarios s "
+                    "LEFT JOIN scenario_notes n USING (scenario_id) "
+                    "LEFT JOIN plan_of_record p USING (scenario_id) "
+                    "ORDER BY s.created_at DESC, s.scenario_id"
+                ).df()
+                kpis = cur.execute("SELECT scenario_id, metric, value FROM scenario_metrics").df()
+            finally:
+                cur.execute("ROLLBACK")
+        rows["note"] = rows["note"].astype("string")
+        rows["plan_of_record"] = rows["plan_of_record"].astype(bool)
+        rows["bands_broken"] = pd.array(
+            [_bands_broken(text) for text in rows.pop("summary_json")], dtype="Int64"
+        )
+        wide = kpis.pivot(index="scenario_id", columns="metric", values="value")
+        names = list(metrics) if metrics is not None else sorted(wide.columns)
+        wide = wide.reindex(columns=names).astype("float64")
+        return rows.join(wide, on="scenario_id").reset_index(drop=True)
+
+
+def scenario_name(name: str) -> str:
+    """Return a scenario name stripped of surrounding blanks, or raise ValueError saying why."""
+    clean = (name or "").strip()
+    if not clean:
+        raise ValueError("a scenario name cannot be empty")
+    if len(clean) > schema.SCENARIO_NAME_MAX:
+        raise ValueError(
+            f"a scenario name can be at most {schema.SCENARIO_NAME_MAX} characters "
+            f"(this one has {len(clean)})"
+        )
+    if any(not ch.isprintable() for ch in clean):
+        raise ValueError("a scenario name must be one line, without tabs or control characters")
+    return clean
+
+
+def _bands_broken(summary_json: str) -> int | None:
+    """Return how many band violations a run's summary lists, or None if it lists none at all."""
+    try:
+        violations = json.loads(summary_json).get("violations")
+    except (ValueError, AttributeError):
+        return None
+    return len(violations) if isinstance(violations, list) else None
 
 
 def open_store(path: str | Path | None = None, seed_dir: Path | str | None = SAMPLE_DIR) -> Store:

@@ -1,6 +1,7 @@
 """The running app in a real browser: every page loads, draws, and shows no exception.
 
-Starts `streamlit run app.py` on a free port against a fresh store, opens each
+Starts `streamlit run app.py` on a free port against a fresh store holding the
+sample data and one saved scenario, opens each
 page in Debian's Chromium through Playwright, and fails on any Streamlit
 exception element or JavaScript error raised by the app. Basemap tiles cannot
 load offline, so failed requests to tile servers are not errors. Screenshots
@@ -27,20 +28,46 @@ PAGES = {
     "forecast": "Forecast: what each account is worth next",
     "rebalance": "Scenario builder",
     "compare": "Compare scenarios",
+    # The title is also the navigation's label: wait for what only the page draws.
+    "library": "Scenario to work with",
     "data": "Data",
 }
+SCENARIO_NAME = "Browser test rebalance"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def saved_scenario(tmp_path_factory) -> tuple[Path, str]:
+    """Return a new store with the sample data and one saved rebalance, and that run's id.
+
+    Written before the server starts: a running server holds the store's file.
+    """
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":
             pytest.fail(
                 f"Chromium not found at {CHROMIUM}: CI must install it (apt-get install chromium)"
             )
         pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    base = tmp_path_factory.mktemp("browser")
-    with running_app(base / "realign.duckdb", base / "streamlit.log") as srv:
+    from engine.forecast import ForecastSettings, forecast_accounts
+    from engine.scenario import ScenarioSpec, run_rebalance
+    from engine.store import open_store
+
+    path = tmp_path_factory.mktemp("browser") / "realign.duckdb"
+    store = open_store(path)  # loads the sample data, as the app's first start does
+    try:
+        info, dataset = store.snapshot()
+        potential = forecast_accounts(dataset, ForecastSettings()).potential()
+        spec = ScenarioSpec(name=SCENARIO_NAME)
+        run = run_rebalance(dataset, info.data_version, potential, spec)
+        store.save_scenario(run.record)
+    finally:
+        store.close()
+    return path, run.record.scenario_id
+
+
+@pytest.fixture(scope="module")
+def server(saved_scenario):
+    path, _ = saved_scenario
+    with running_app(path, path.parent / "streamlit.log") as srv:
         yield srv
 
 
@@ -113,3 +140,37 @@ def test_a_link_straight_to_a_page_opens_inside_the_app(browser, tmp_path):
         assert page.get_by_text("Territory and quota what-ifs").count() == 1  # shared sidebar
         assert "probe=1" in page.url
         page.close()
+
+
+def test_a_shared_comparison_link_opens_in_a_fresh_browser(server, browser, saved_scenario):
+    # Someone in the meeting opens the link: no cookies, no storage, no session of their own yet.
+    _, sid = saved_scenario
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/compare?a=today&b={sid}", wait_until="domcontentloaded")
+        page.get_by_text("Compare scenarios").first.wait_for(timeout=60_000)
+        page.wait_for_function(
+            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+        )
+        maps = page.locator(MAP_CANVAS)
+        maps.nth(1).wait_for(state="visible", timeout=60_000)
+        assert maps.count() == 2, f"expected two maps, found {maps.count()}"
+        for i in range(2):
+            box = maps.nth(i).bounding_box()
+            assert box and box["width"] > 200 and box["height"] > 200, f"map {i} is not drawn"
+        # Both sides are the ones the link names.
+        page.get_by_text(f"{SCENARIO_NAME} ({sid})").first.wait_for(timeout=30_000)
+        kpi_table = page.locator("[data-testid='stDataFrame']").first
+        kpi_table.wait_for(state="visible", timeout=30_000)
+        # The grid draws on a canvas; its accessible table (hidden) holds the cells' text.
+        kpis = kpi_table.locator("table[role='grid']").text_content() or ""
+        assert "Accounts that change rep" in kpis and "Today" in kpis, kpis[:500]
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert page.locator("[data-testid='stAlertContentWarning']").count() == 0
+        assert f"b={sid}" in page.url and "a=today" in page.url
+        page.wait_for_timeout(1500)  # let deck.gl finish drawing before the screenshot
+        SHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SHOTS / "shared-compare-link.png"), full_page=True)
+    finally:
+        context.close()

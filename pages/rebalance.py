@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
@@ -411,8 +412,14 @@ if spec is not None:
     st.query_params[QUERY_KEY] = _run(spec, dataset, version, potential)
 
 shown = st.query_params.get(QUERY_KEY)
+saved = get_store().scenarios()
 if shown:
-    run = _reopen(shown, version, dataset)
+    # The list is read fresh: a scenario renamed or deleted in the library since it
+    # was last opened here shows its new name, or is gone, even though runs are cached.
+    names = saved.set_index("scenario_id")["name"]
+    run = _reopen(shown, version, dataset) if shown in names.index else None
+    if run is not None:
+        run = replace(run, record=replace(run.record, name=str(names[shown])))
     if run is None:
         st.warning(
             f"No saved scenario has the id `{shown}`: it may have been deleted, or the link "
@@ -422,7 +429,6 @@ if shown:
         _show(run, dataset, version)
         _tradeoff_section(dataset, version, ScenarioSpec.from_json(run.record.spec_json))
 
-saved = get_store().scenarios()
 with st.expander(f"Saved scenarios ({len(saved)})", expanded=not shown):
     if saved.empty:
         st.caption("None yet: run one above.")

@@ -86,3 +86,25 @@ def test_clone_prefills_the_form_with_the_saved_settings(tiny_store_path):
     assert at.session_state["rb_base_roster"] == Roster(removed=("R2",))
     team = next(d.value for d in at.dataframe if "Keep" in d.value.columns)
     assert team["Keep"].tolist() == [True, False]
+
+
+def test_a_renamed_or_deleted_scenario_shows_as_it_is_now(tiny_store_path):
+    from engine.roster import Roster
+    from engine.store import open_store
+
+    sid = _save_roster_scenario(tiny_store_path, Roster())
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params["scenario"] = sid
+    at.run()
+    assert at.subheader[0].value == "Team change"
+    store = open_store(tiny_store_path, seed_dir=None)
+    store.rename_scenario(sid, "Renamed in the library")
+    store.close()
+    at.run()
+    assert at.subheader[0].value == "Renamed in the library"
+    store = open_store(tiny_store_path, seed_dir=None)
+    store.delete_scenario(sid)
+    store.close()
+    at.run()
+    assert not at.exception, at.exception
+    assert any(f"No saved scenario has the id `{sid}`" in w.value for w in at.warning)

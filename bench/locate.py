@@ -1,0 +1,192 @@
+"""Benchmark: where to put p reps, `engine.locate` beside an exact MILP with HiGHS.
+
+Instances are random but seeded: demand points in 2-D Gaussian clusters of
+different spreads, demand 1–20 per point, every point also a candidate site
+(m = n), cost = demand × euclidean distance, and one capacity for every site,
+total demand × 1.2 / p, so the plan is tight but feasible.
+
+`locate` runs first, one instance after another with nothing else of ours
+running, under the time limit of the quality target (5 s up to 200 points,
+30 s above). Then the exact model, written here independently of the engine
+(x_ij ≤ y_j, capacity rows, Σ y = p; highspy, HiGHS's own settings), runs
+with a long time limit. Where HiGHS proves optimality our gap is to its
+optimum; where it does not, our gap is to the best proven lower bound (the
+larger of HiGHS's and ours), and the target column says "unproven" unless even
+that gap meets the target.
+
+Run from the repository root: `python bench/locate.py` (`--quick` for the small
+instances only; `--sizes 200x20,400x40` and `--seeds 3` to choose; `--exact-limit`
+and `--jobs` for the exact solves, which may run side by side).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import sparse
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from engine.locate import locate  # noqa: E402
+
+SLACK = 1.2  # total capacity / total demand
+
+
+def instance(n: int, p: int, seed: int) -> tuple[NDArray, NDArray, float]:
+    """Return cost (n × n), demand and the common site capacity of one seeded instance."""
+    rng = np.random.default_rng(seed)
+    k = max(3, n // 25)
+    centres = rng.uniform(0, 100, (k, 2))
+    spread = rng.uniform(3, 12, k)
+    label = rng.integers(k, size=n)
+    points = centres[label] + rng.normal(size=(n, 2)) * spread[label, None]
+    demand = rng.integers(1, 21, n).astype(float)
+    distance = np.sqrt(((points[:, None, :] - points[None, :, :]) ** 2).sum(-1))
+    return demand[:, None] * distance, demand, float(demand.sum() * SLACK / p)
+
+
+def target(n: int) -> tuple[float, float]:
+    """Return (time limit s, allowed gap to the optimum) of the quality target at this size."""
+    return (5.0, 0.01) if n <= 200 else (30.0, 0.03)
+
+
+def exact(args: tuple[int, int, int, float]) -> dict:
+    """Solve one instance as one MILP with HiGHS; return status, objective, bound, time."""
+    import highspy
+
+    n, p, seed, limit = args
+    cost, demand, capacity = instance(n, p, seed)
+    m = n
+    nx = n * m
+    pair_i = np.repeat(np.arange(n), m)
+    pair_j = np.tile(np.arange(m), n)
+    cols = np.arange(nx)
+    rows = np.concatenate(
+        [pair_i, n + pair_j, n + m + cols, n + m + cols, n + np.arange(m), np.full(m, n + m + nx)]
+    )
+    columns = np.concatenate([cols, cols, cols, nx + pair_j, nx + np.arange(m), nx + np.arange(m)])
+    values = np.concatenate(
+        [np.ones(nx), demand[pair_i], np.ones(nx), -np.ones(nx), np.full(m, -capacity), np.ones(m)]
+    )
+    n_rows = n + m + nx + 1
+    a = sparse.csc_matrix((values, (rows, columns)), shape=(n_rows, nx + m))
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = nx + m, n_rows
+    lp.col_cost_ = np.concatenate([cost.ravel(), np.zeros(m)])
+    lp.col_lower_, lp.col_upper_ = np.zeros(nx + m), np.ones(nx + m)
+    inf = highspy.kHighsInf
+    lp.row_lower_ = np.concatenate([np.ones(n), np.full(m + nx, -inf), [p]])
+    lp.row_upper_ = np.concatenate([np.ones(n), np.zeros(m + nx), [p]])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_ = a.indptr, a.indices
+    lp.a_matrix_.value_ = a.data
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * (nx + m)
+    h = highspy.Highs()
+    h.silent()
+    h.setOptionValue("time_limit", float(limit))
+    h.setOptionValue("mip_rel_gap", 1e-6)
+    h.passModel(lp)
+    started = time.perf_counter()
+    h.run()
+    wall = time.perf_counter() - started
+    info = h.getInfo()
+    optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    solved = info.primal_solution_status == 2
+    return {
+        "optimal": optimal,
+        "objective": info.objective_function_value if solved else None,
+        "bound": info.mip_dual_bound,
+        "time": wall,
+    }
+
+
+def fmt(value: float | None, spec: str) -> str:
+    """Return a number formatted for the table, or a dash."""
+    return "–" if value is None else format(value, spec)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="only 50×5 and 100×10")
+    parser.add_argument("--sizes", default=None, help="comma-separated NxP, e.g. 200x20,400x40")
+    parser.add_argument("--seeds", type=int, default=None, help="instances per size")
+    parser.add_argument("--exact-limit", type=float, default=600.0, help="s, up to 200 points")
+    parser.add_argument("--exact-limit-large", type=float, default=1200.0, help="s, above 200")
+    parser.add_argument("--jobs", type=int, default=1, help="exact solves side by side")
+    args = parser.parse_args()
+
+    default = "50x5,100x10" if args.quick else "50x5,100x10,200x20,400x40"
+    sizes = [
+        tuple(int(v) for v in s.lower().split("x")) for s in (args.sizes or default).split(",")
+    ]
+    seeds = {50: 1, 100: 2, 200: 2, 400: 1}
+    plan = [
+        (n, p, seed)
+        for n, p in sizes
+        for seed in range(args.seeds if args.seeds is not None else seeds.get(n, 1))
+    ]
+
+    load_before = os.getloadavg()[0]
+    ours = {}
+    for n, p, seed in plan:
+        limit, _ = target(n)
+        cost, demand, capacity = instance(n, p, seed)
+        ours[n, p, seed] = locate(cost, demand, capacity, p, time_limit_s=limit)
+        r = ours[n, p, seed]
+        print(f"ours {n}x{p} #{seed}: {r.objective:.1f} in {r.solve_time_s:.1f} s", file=sys.stderr)
+    load_after_ours = os.getloadavg()[0]
+
+    jobs = [
+        (n, p, seed, args.exact_limit if n <= 200 else args.exact_limit_large)
+        for n, p, seed in plan
+    ]
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        exacts = dict(zip(plan, pool.map(exact, jobs), strict=True))
+
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, "
+        f"python {platform.python_version()}"
+    )
+    print(
+        f"load average (1 min): {load_before:.2f} before ours, {load_after_ours:.2f} after; "
+        f"exact solves {args.jobs} at a time"
+    )
+    header = (
+        f"{'instance':<12}{'n':>5}{'m':>5}{'p':>4}{'our s':>7}{'our obj':>11}{'our bound':>11}"
+        f"{'exact obj':>11}{'exact bound':>12}{'exact s':>9}{'our gap':>9}  target"
+    )
+    print(header)
+    for (n, p, seed), r in ours.items():
+        e = exacts[n, p, seed]
+        _, allowed = target(n)
+        if e["optimal"]:
+            reference, versus = e["objective"], "to optimum"
+        else:
+            reference, versus = max(e["bound"], r.bound), "to best bound"
+        gap = (r.objective - reference) / r.objective
+        if gap <= allowed + 1e-12:
+            verdict = f"yes ({versus})"
+        elif e["optimal"]:
+            verdict = "no"
+        else:
+            verdict = "unproven"
+        if not e["optimal"] and e["objective"] is not None and r.objective <= e["objective"]:
+            verdict += "; ours ≤ exact's best"
+        print(
+            f"{f'{n}x{p} #{seed}':<12}{n:>5}{n:>5}{p:>4}{r.solve_time_s:>7.2f}"
+            f"{r.objective:>11.1f}{r.bound:>11.1f}{fmt(e['objective'], '.1f'):>11}"
+            f"{e['bound']:>12.1f}{e['time']:>9.1f}{gap:>9.2%}  {verdict}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -115,6 +115,7 @@ def ddl() -> list[str]:
     )
     statements.extend(SCENARIO_DDL)
     statements.extend(LIBRARY_DDL)
+    statements.extend(QUOTA_DDL)
     return statements
 
 
@@ -180,3 +181,43 @@ LIBRARY_DDL: tuple[str, ...] = (
     ")",
 )
 LIBRARY_TABLES: tuple[str, ...] = ("scenario_notes", "plan_of_record")
+
+# Quota plans: a named split of a company target over one alignment's reps. Its
+# identity is the alignment ("today" or a scenario id), the data version and the
+# canonical settings; `scenario_quotas` holds its quota and risk per rep. Deleting
+# a scenario deletes the plans on it; a store made before these tables existed
+# gains them, empty, when it is next opened.
+TODAY_ALIGNMENT = "today"
+QUOTA_REP_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("rep_id", "VARCHAR NOT NULL"),
+    ("name", "VARCHAR NOT NULL"),
+    ("ramp", "DOUBLE NOT NULL"),  # share of a full quota: below 1 for a ramping new hire
+    ("accounts", "INTEGER NOT NULL"),
+    ("potential", "DOUBLE NOT NULL"),
+    ("last_revenue", "DOUBLE NOT NULL"),
+    ("quota", "DOUBLE NOT NULL"),
+    ("change_pct", "DOUBLE"),  # against last quota; NULL without one
+    ("capped", "VARCHAR NOT NULL"),  # "", "floor" or "ceiling"
+    ("quota_to_potential", "DOUBLE"),  # NULL without potential
+    ("stretched", "BOOLEAN NOT NULL"),
+    ("expected_revenue", "DOUBLE NOT NULL"),
+    ("expected_attainment", "DOUBLE"),  # NULL without a quota, as the three below
+    ("attainment_p10", "DOUBLE"),
+    ("attainment_p90", "DOUBLE"),
+    ("p_hit", "DOUBLE"),
+)
+QUOTA_DDL: tuple[str, ...] = (
+    "CREATE TABLE IF NOT EXISTS quota_plans (\n"
+    "  plan_id VARCHAR PRIMARY KEY,\n"
+    "  name VARCHAR NOT NULL,\n"
+    "  alignment_id VARCHAR NOT NULL,\n"
+    "  data_version VARCHAR NOT NULL,\n"
+    "  settings_json VARCHAR NOT NULL,\n"
+    "  created_at TIMESTAMP NOT NULL,\n"
+    "  summary_json VARCHAR NOT NULL\n"
+    ")",
+    "CREATE TABLE IF NOT EXISTS scenario_quotas (\n  plan_id VARCHAR NOT NULL,\n"
+    + "".join(f"  {name} {sql_type},\n" for name, sql_type in QUOTA_REP_COLUMNS)
+    + "  PRIMARY KEY (plan_id, rep_id)\n)",
+)
+QUOTA_TABLES: tuple[str, ...] = ("quota_plans", "scenario_quotas")

@@ -76,6 +76,20 @@ class ScenarioRecord:
     metrics: dict[str, float]  # the scenario's KPIs by name
 
 
+@dataclass(frozen=True)
+class QuotaPlanRecord:
+    """A saved quota plan: identity (alignment + data version + settings) and its quotas per rep."""
+
+    plan_id: str
+    name: str
+    alignment_id: str  # "today" (schema.TODAY_ALIGNMENT) or a saved scenario's id
+    data_version: str
+    settings_json: str  # canonical settings, as `engine.quota.QuotaPlanSpec.settings_json`
+    created_at: datetime
+    summary: dict  # the plan's figures: target, total, expected hit share, fairness, flag, notes
+    reps: pd.DataFrame  # one row per rep, the columns of schema.QUOTA_REP_COLUMNS
+
+
 def conform(table: str, df: pd.DataFrame) -> pd.DataFrame:
     """Return `df` with exactly the schema's columns of `table`, in order, with its dtypes.
 
@@ -369,6 +383,8 @@ class Store:
             )
             for table in (*schema.LIBRARY_TABLES, *reversed(schema.SCENARIO_TABLES)):
                 cur.execute(f"DELETE FROM {table} WHERE scenario_id = ?", [scenario_id])
+            # A quota plan is split over its scenario's reps: without them it means nothing.
+            self._delete_quota_plans(cur, "alignment_id = ?", [scenario_id])
         return existed
 
     # -- the scenario library ---------------------------------------------------
@@ -469,6 +485,140 @@ class Store:
         names = list(metrics) if metrics is not None else sorted(wide.columns)
         wide = wide.reindex(columns=names).astype("float64")
         return rows.join(wide, on="scenario_id").reset_index(drop=True)
+
+    # -- quota plans ------------------------------------------------------------
+
+    @staticmethod
+    def _delete_quota_plans(cur: duckdb.DuckDBPyConnection, where: str, params: list) -> int:
+        """Delete the quota plans matching a fixed WHERE clause and their rows; return how many."""
+        found = cur.execute(f"SELECT plan_id FROM quota_plans WHERE {where}", params).fetchall()
+        ids = [row[0] for row in found]
+        for plan_id in ids:
+            for table in reversed(schema.QUOTA_TABLES):
+                cur.execute(f"DELETE FROM {table} WHERE plan_id = ?", [plan_id])
+        return len(ids)
+
+    def save_quota_plan(self, record: QuotaPlanRecord) -> None:
+        """Write a quota plan whole, replacing a plan with the same id; nothing on failure.
+
+        Raises ValueError when the plan's alignment is a scenario the store does
+        not hold (checked inside the transaction, so a plan never outlives its
+        scenario by racing its deletion).
+        """
+        columns = [name for name, _ in schema.QUOTA_REP_COLUMNS]
+        missing = [c for c in columns if c not in record.reps]
+        if missing:
+            raise ValueError(f"the quota plan's reps have no {', '.join(missing)} column")
+        reps = record.reps[columns].astype(
+            {"rep_id": "string", "name": "string", "capped": "string", "stretched": "bool"}
+        )
+        summary = json.dumps(record.summary, sort_keys=True, allow_nan=False)
+        with self._transaction() as cur:
+            if record.alignment_id != schema.TODAY_ALIGNMENT and not self._exists(
+                cur, record.alignment_id
+            ):
+                raise ValueError(
+                    f"no saved scenario has the id {record.alignment_id!r}: "
+                    "a quota plan needs the alignment it splits the target over"
+                )
+            self._delete_quota_plans(cur, "plan_id = ?", [record.plan_id])
+            cur.execute(
+                "INSERT INTO quota_plans VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    record.plan_id,
+                    record.name,
+                    record.alignment_id,
+                    record.data_version,
+                    record.settings_json,
+                    record.created_at,
+                    summary,
+                ],
+            )
+            cols = ", ".join(columns)
+            cur.register("incoming", reps)
+            cur.execute(
+                f"INSERT INTO scenario_quotas (plan_id, {cols}) SELECT ?, {cols} FROM incoming",
+                [record.plan_id],
+            )
+            cur.unregister("incoming")
+
+    def quota_plan(self, plan_id: str) -> QuotaPlanRecord | None:
+        """Return a saved quota plan with its reps in the order saved, or None if there is none."""
+        cols = ", ".join(name for name, _ in schema.QUOTA_REP_COLUMNS)
+        with self.cursor() as cur:
+            cur.execute("BEGIN TRANSACTION")  # the plan and its rows from the same state
+            try:
+                row = cur.execute(
+                    "SELECT plan_id, name, alignment_id, data_version, settings_json, "
+                    "created_at, summary_json FROM quota_plans WHERE plan_id = ?",
+                    [plan_id],
+                ).fetchone()
+                reps = cur.execute(
+                    f"SELECT {cols} FROM scenario_quotas WHERE plan_id = ? ORDER BY rep_id",
+                    [plan_id],
+                ).df()
+            finally:
+                cur.execute("ROLLBACK")
+        if row is None:
+            return None
+        return QuotaPlanRecord(
+            plan_id=row[0],
+            name=row[1],
+            alignment_id=row[2],
+            data_version=row[3],
+            settings_json=row[4],
+            created_at=row[5],
+            summary=json.loads(row[6]),
+            reps=reps.astype(
+                {"rep_id": "string", "name": "string", "capped": "string", "stretched": "bool"}
+            ),
+        )
+
+    def quota_plans(self, alignment_id: str | None = None) -> pd.DataFrame:
+        """Return every saved quota plan (or those on one alignment), newest first.
+
+        Columns: plan_id, name, alignment_id, data_version, created_at, then
+        from the plan's summary `QUOTA_PLAN_FIGURES`: method, target, total,
+        expected_total, expected_hit_share, likely_hitters, cv, gini, max_min
+        (NaN where a plan lacks one) and flag ("" when none).
+        """
+        where, params = ("WHERE alignment_id = ? ", [alignment_id]) if alignment_id else ("", [])
+        with self.cursor() as cur:
+            rows = cur.execute(
+                "SELECT plan_id, name, alignment_id, data_version, created_at, summary_json "
+                f"FROM quota_plans {where}ORDER BY created_at DESC, plan_id",
+                params,
+            ).df()
+        summaries = [json.loads(text) for text in rows.pop("summary_json")]
+        for key in QUOTA_PLAN_FIGURES:
+            values = [s.get(key) for s in summaries]
+            if key in ("method", "flag"):
+                rows[key] = pd.array([v or "" for v in values], dtype="string")
+            else:
+                rows[key] = pd.array(
+                    [float("nan") if v is None else float(v) for v in values], dtype="float64"
+                )
+        return rows
+
+    def delete_quota_plan(self, plan_id: str) -> bool:
+        """Delete a saved quota plan and its rows; return whether it existed."""
+        with self._transaction() as cur:
+            return self._delete_quota_plans(cur, "plan_id = ?", [plan_id]) > 0
+
+
+# What `Store.quota_plans` lists of each plan's summary, in order.
+QUOTA_PLAN_FIGURES: tuple[str, ...] = (
+    "method",
+    "target",
+    "total",
+    "expected_total",
+    "expected_hit_share",
+    "likely_hitters",
+    "cv",
+    "gini",
+    "max_min",
+    "flag",
+)
 
 
 def scenario_name(name: str) -> str:

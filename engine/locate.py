@@ -27,17 +27,27 @@ How it is solved, in plain words:
    fractional knapsacks it equals the bound of the linear relaxation). Prices
    are tuned by subgradient steps: a point served twice gets cheaper, a point
    nobody serves gets dearer.
-2. **A first plan.** The sites the bound likes best are opened and points are
-   handed out by regret: the point that would lose most by not getting its best
-   site with room left goes first. Moving one point, or swapping two, while it
-   saves cost and fits capacity, then tidies the plan.
-3. **Better plans, a few territories at a time.** A territory and its nearest
-   neighbours (two, three, then more territories) are cut out of the plan and
-   re-solved exactly as a small integer program with HiGHS: the same number of
-   sites must open among the nearby candidates, the same points must be served,
-   the rest of the plan stays. A re-solve that saves cost is kept. When no
-   neighbourhood of any size improves the plan, or time is up, the search stops.
-   Small problems are instead solved whole and exactly.
+2. **A first plan.** Sites are opened greedily, each the one that most
+   lowers the cost of serving every point from its cheapest open site (as
+   long as the sites can still hold the total demand). Points are then handed
+   out by regret: the point that would lose most by not getting its best site
+   with room left goes first. Moving one point, or swapping two, while it
+   saves cost and fits capacity, tidies the plan, and each territory's site
+   moves to the candidate that serves its points most cheaply.
+3. **Moving a site between areas.** Clusters of accounts differ in how many
+   reps they need, and the greedy start can get the count wrong. The sites
+   whose closing looks cheapest are tried against the places where a new site
+   looks most useful: close one, open the other, re-place the orphaned points
+   by regret and tidy as above. The best such move is kept while it saves cost.
+4. **Re-solving a few territories at a time.** A territory and its nearest
+   neighbours (two, three, then up to MAX_REGION territories) are cut out of
+   the plan and re-solved exactly as a small integer program with HiGHS: one
+   site per territory among its best candidate sites, the same points, the
+   rest of the plan untouched. A re-solve that saves cost is kept. Steps 3 and
+   4 repeat until neither improves the plan or time is up.
+
+Small problems (at most EXACT_PAIRS point–site pairs) are instead solved
+whole and exactly with HiGHS.
 
 The returned plan is checked to be exactly feasible; the returned bound is a
 proven lower bound, so `gap` says how far from the optimum the plan can be at
@@ -49,6 +59,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -58,21 +69,18 @@ from scipy import sparse
 
 # Problems with at most this many point–site pairs are solved whole as one integer program.
 EXACT_PAIRS = 600
-# Each point brings its nearest candidate sites into a neighbourhood's sub-problem.
-CANDIDATES_PER_POINT = 6
+# A territory's re-solve may move its site to one of this many best candidates.
 MEDIANS_PER_TERRITORY = 5
+# Seconds one neighbourhood's integer program may take; it starts from the current plan.
 SUB_LIMIT_S = 0.5
-# Moving a site: how many areas to try each way, and how many territories each re-solve spans.
+# Moving a site: how many closings and how many openings are tried against each other.
 SWAP_TRIES = 3
-SWAP_REGION = 3
 # Neighbourhoods grow from two territories up to this many before the search gives up.
 MAX_REGION = 5
 # A plan replaces the incumbent only if it saves more than this share of the cost.
 IMPROVEMENT = 1e-9
 # Share of the time limit the lower bound may use at most.
 LAGRANGIAN_SHARE = 0.2
-_LOG = False
-_PRESOLVE_OFF = 32768
 
 
 @dataclass(frozen=True)
@@ -441,11 +449,14 @@ def _greedy_sites(prob: _Problem) -> NDArray[np.int64]:
         left = prob.p - len(prob.fixed) - pick - 1
         capacity_now = prob.capacity[is_open].sum()
         rest = np.sort(prob.capacity[~is_open])[::-1]
-        # Opening j leaves `left` more picks; the best they can add is the largest others.
-        reach = capacity_now + prob.capacity + rest[:left].sum()
-        if left < len(rest):
-            reach = np.where(prob.capacity >= rest[left - 1] if left else True, reach, reach)
-        ok = ~is_open & (reach >= total * (1 - 1e-12))
+        # Opening j leaves `left` more picks; at best they add the `left` largest other sites.
+        top = rest[:left].sum()
+        smallest_top = rest[left - 1] if left else np.inf
+        next_one = rest[left] if left < len(rest) else 0.0
+        others = np.where(prob.capacity >= smallest_top, top - prob.capacity + next_one, top)
+        ok = ~is_open & (capacity_now + prob.capacity + others >= total * (1 - 1e-12))
+        if not ok.any():
+            ok = ~is_open
         gain = np.minimum(
             np.where(np.isfinite(best), best, big)[:, None], np.where(np.isfinite(cost), cost, big)
         ).sum(axis=0)
@@ -540,13 +551,13 @@ def _move_a_site(prob: _Problem, plan: _Plan, deadline: float) -> _Plan | None:
     """Return the plan with one site closed in one area and one opened in another, or None.
 
     Clusters of accounts differ in how many reps they need, and re-solving
-    nearby territories keeps each area's count. This move changes it: for the
-    territories where closing the site looks cheapest (the extra cost of
-    serving its points from their next-best open site) and those where a new
-    site looks most useful (the saving of the best unopened candidate, as a
-    fractional knapsack over the points it would take), the neighbourhood is
-    re-solved exactly with one site fewer or one more. The best pair of
-    non-overlapping changes that lowers the total is applied.
+    nearby territories keeps each area's count. This move changes it. The
+    SWAP_TRIES territories whose site looks cheapest to close (the extra cost
+    of serving its points from their next-best open site, capacity aside) are
+    tried against the SWAP_TRIES areas where a new site looks most useful (the
+    saving of the best unopened candidate there, as a fractional knapsack over
+    the points it would win). Each pair is played out by `_swap_sites`; the
+    cheapest result is returned if it beats the plan.
     """
     n = len(prob.demand)
     rows = np.arange(n)
@@ -627,32 +638,35 @@ def _region(prob: _Problem, plan: _Plan, seed_site: int, size: int) -> NDArray[n
     sites = plan.sites
     members = plan.assignment == seed_site
     cost = np.where(prob.allowed, prob.cost, np.nan)
-    score = np.nanmean(cost[members][:, sites], axis=0) if members.any() else np.zeros(len(sites))
-    # Also how cheaply the seed site serves the others' points.
-    back = np.array(
-        [
-            np.nanmean(cost[plan.assignment == s, seed_site])
-            if (plan.assignment == s).any()
-            else np.inf
-            for s in sites
-        ]
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a forbidden column averages to NaN
+        score = (
+            np.nanmean(cost[members][:, sites], axis=0) if members.any() else np.zeros(len(sites))
+        )
+        # Also how cheaply the seed site serves the others' points.
+        back = np.array(
+            [
+                np.nanmean(cost[plan.assignment == s, seed_site])
+                if (plan.assignment == s).any()
+                else np.inf
+                for s in sites
+            ]
+        )
     score = np.nan_to_num(score, nan=np.inf) + np.nan_to_num(back, nan=np.inf)
     score[sites == seed_site] = -np.inf
     return sites[np.argsort(score, kind="stable")[:size]]
 
 
 def _resolve_region(
-    prob: _Problem, plan: _Plan, region: NDArray[np.int64], deadline: float, change: int = 0
+    prob: _Problem, plan: _Plan, region: NDArray[np.int64], deadline: float
 ) -> _Plan | None:
-    """Return the plan with the region's points and sites re-solved exactly, or None.
+    """Return a cheaper plan with the region's points and sites re-solved exactly, or None.
 
-    The region's territories keep their number of sites (`change` = 0; the plan
-    is returned only if cheaper) or get one fewer (−1) or one more (+1; these
-    are returned whatever their cost, for `_move_a_site` to weigh). Candidate
-    sites are each territory's MEDIANS_PER_TERRITORY best medians among sites
-    not open elsewhere, in one group per territory; a group opens one site
-    (at most one when closing, one or two when opening).
+    Candidate sites are each territory's MEDIANS_PER_TERRITORY best medians
+    (least Σ cost over its points) among sites not open elsewhere, in one group
+    per territory, and each group opens exactly one: Σ_{j∈g} y_j = 1. Grouping
+    keeps the sub-problem small and free of near-identical twins, which is what
+    makes it fast.
     """
     points = np.flatnonzero(np.isin(plan.assignment, region))
     outside_open = np.setdiff1d(plan.sites, region)
@@ -676,7 +690,7 @@ def _resolve_region(
             mine = np.where(owner == g, rank[g], np.inf)
             mine[np.isin(np.arange(len(free)), prob.fixed)] = np.inf
             mine[s] = -np.inf  # the current site always stays a choice
-            best = np.argsort(mine, kind="stable")[: MEDIANS_PER_TERRITORY + 2 * (change > 0)]
+            best = np.argsort(mine, kind="stable")[:MEDIANS_PER_TERRITORY]
             best = best[mine[best] < np.inf]
         picks.append(best)
         groups.append(np.full(len(best), g))
@@ -686,28 +700,24 @@ def _resolve_region(
     cand, group_of = cand[order], group_of[order]
     forced = np.isin(cand, prob.fixed)
     sub = cost[:, cand]
-    start = None
-    if change == 0:
-        start = (np.isin(cand, region), np.searchsorted(cand, plan.assignment[points]))
-    group_bounds = {0: (1, 1), -1: (0, 1), 1: (1, 2)}[change]
+    start = (np.isin(cand, region), np.searchsorted(cand, plan.assignment[points]))
     remaining = deadline - time.perf_counter()
     answer = _milp(
         sub,
         prob.demand[points],
         prob.capacity[cand],
-        len(region) + change,
+        len(region),
         forced,
         start=start,
         time_limit=min(remaining, SUB_LIMIT_S),
         rel_gap=1e-6,
         groups=group_of,
-        group_bounds=group_bounds,
     )
     if answer is None:
         return None
     opened, assign, objective, _ = answer
     old = float(cost[np.arange(len(points)), plan.assignment[points]].sum())
-    if change == 0 and objective >= old - IMPROVEMENT * max(plan.objective, 1.0):
+    if objective >= old - IMPROVEMENT * max(plan.objective, 1.0):
         return None
     new_assignment = plan.assignment.copy()
     new_assignment[points] = cand[assign]
@@ -763,7 +773,6 @@ def _milp(
     time_limit: float,
     rel_gap: float,
     groups: NDArray[np.int64] | None = None,
-    group_bounds: tuple[int, int] = (1, 1),
 ) -> tuple[NDArray[np.bool_], NDArray[np.int64], float, float] | None:
     """Solve the capacitated k-median on this cost table; return (open, site per point, obj, bound).
 
@@ -796,9 +805,8 @@ def _milp(
         n_groups = 0
     matrix = sparse.csc_matrix((vals, (rows, cols)), shape=(n_rows + n_groups, nx + m))
     inf = highspy.kHighsInf
-    group_lo, group_hi = np.full(n_groups, group_bounds[0]), np.full(n_groups, group_bounds[1])
-    lower = np.concatenate([np.ones(n), np.full(m + nx, -inf), [k], group_lo])
-    upper = np.concatenate([np.ones(n), np.zeros(m + nx), [k], group_hi])
+    lower = np.concatenate([np.ones(n), np.full(m + nx, -inf), [k], np.ones(n_groups)])
+    upper = np.concatenate([np.ones(n), np.zeros(m + nx), [k], np.ones(n_groups)])
     n_rows += n_groups
 
     lp = highspy.HighsLp()
@@ -817,14 +825,12 @@ def _milp(
 
     h = highspy.Highs()
     h.silent()
-    if _LOG:
-        h.setOptionValue("output_flag", True)
-        h.setOptionValue("log_to_console", True)
     h.setOptionValue("time_limit", max(float(time_limit), 0.05))
     h.setOptionValue("mip_rel_gap", rel_gap)
     h.setOptionValue("mip_feasibility_tolerance", 1e-9)
     h.setOptionValue("threads", 1)
-    h.setOptionValue("presolve_rule_off", _PRESOLVE_OFF)
+    # Probing in presolve can eat a small sub-problem's whole time limit for little gain.
+    h.setOptionValue("presolve_rule_off", 1 << 15)
     h.passModel(lp)
     if start is not None:
         start_open, start_assign = start

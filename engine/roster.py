@@ -312,7 +312,7 @@ def candidate_cities(accounts: pd.DataFrame, reps: pd.DataFrame | None = None) -
 # -- automatic placement -----------------------------------------------------------
 
 
-def _demand_points(view: pd.DataFrame, cell_deg: float) -> pd.DataFrame:
+def demand_points(view: pd.DataFrame, cell_deg: float = 1.0) -> pd.DataFrame:
     """Aggregate accounts into grid cells: centre (weighted by potential), workload, potential."""
     placed = view[view["lat"].notna() & view["lon"].notna()]
     cell = (
@@ -366,7 +366,7 @@ def place_new_reps(
     state: str | None = None,
     max_candidates: int = 150,
     cell_deg: float = 1.0,
-    time_limit_s: float = 20.0,
+    time_limit_s: float = 8.0,
 ) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """Return `count` new reps placed in the cities where they pay most, and notes.
 
@@ -385,16 +385,15 @@ def place_new_reps(
         pool = pool[pool["state"].astype(str).str.upper() == state.strip().upper()]
         if pool.empty:
             raise ValueError(f"no account is in a city of {state}: pick another state")
-    taken = set(zip(reps["home_city"].astype(str), reps["home_state"].astype(str), strict=True))
-    pool = pool[[(c, s) not in taken for c, s in zip(pool["city"], pool["state"], strict=True)]]
+    # A city that has reps already stays a candidate: a busy metro may need one more.
     pool = pool.head(max_candidates).reset_index(drop=True)
     if len(pool) < count:
         raise ValueError(
-            f"only {len(pool)} candidate cities are free"
+            f"only {len(pool)} candidate cities"
             + (f" in {state}" if state else "")
             + f" for {count} new reps"
         )
-    points = _demand_points(view, cell_deg)
+    points = demand_points(view, cell_deg)
     capacity_fte = np.concatenate(
         [reps["capacity"].to_numpy(dtype=float), np.full(len(pool), ramp, dtype=float)]
     )

@@ -358,3 +358,55 @@ def per_rep_comparison(
     )
     reps = long["rep_id"].nunique()
     return (shade + target + bars).properties(height=max(300, 12 * len(loads) * reps))
+
+
+HEADCOUNT_PANELS = {
+    "revenue": "Expected revenue a year",
+    "cost": "Cost of the team a year",
+    "profit": "Profit a year (margin × revenue − cost)",
+}
+
+
+def headcount_chart(sweep: pd.DataFrame) -> alt.VConcatChart:
+    """Return revenue, cost and profit against team size, one panel each, today's N and the best marked.
+
+    `sweep` is `engine.headcount.headcount_sweep`. Each panel has its own
+    scale: revenue is hundreds of millions while a rep costs a few hundred
+    thousand, so on one axis the trade-off would be invisible.
+    """
+    panels = []
+    today = sweep.loc[sweep["is_today"], "reps"]
+    best = sweep.loc[sweep["is_best"], "reps"]
+    x = alt.X("reps:Q", title="Reps", axis=alt.Axis(tickMinStep=1, format="d"))
+    for column, title in HEADCOUNT_PANELS.items():
+        data = sweep[["reps", column]].rename(columns={column: "value"})
+        data["millions"] = data["value"] / 1e6
+        line = (
+            alt.Chart(data)
+            .mark_line(point=True)
+            .encode(
+                x=x,
+                y=alt.Y("millions:Q", title="$M", scale=alt.Scale(zero=False)),
+                tooltip=[
+                    alt.Tooltip("reps:Q", title="Reps"),
+                    alt.Tooltip("millions:Q", title=f"{title} ($M)", format=",.2f"),
+                ],
+            )
+            .properties(title=title, height=150, width=760)
+        )
+        layers = [line]
+        if len(today):
+            layers.append(
+                alt.Chart(pd.DataFrame({"reps": today, "label": "today"}))
+                .mark_rule(color="#555", strokeDash=[4, 3])
+                .encode(x="reps:Q", tooltip=[alt.Tooltip("label:N", title="Team")])
+            )
+        if column == "profit" and len(best):
+            marks = data[data["reps"].isin(best)].assign(label="best profit")
+            layers.append(
+                alt.Chart(marks)
+                .mark_point(size=160, shape="diamond", filled=True, color="#2ca02c")
+                .encode(x="reps:Q", y="millions:Q", tooltip=["label:N", "reps:Q"])
+            )
+        panels.append(alt.layer(*layers))
+    return alt.vconcat(*panels)

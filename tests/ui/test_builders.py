@@ -123,3 +123,27 @@ def test_a_map_with_no_placed_account_still_draws_the_reps():
     spec = json.loads(maps.territory_map(view, dataset.reps).to_json())
     layers = {la["id"]: la for la in spec["layers"]}
     assert layers["accounts"]["data"] == [] and len(layers["rep_homes"]["data"]) == 2
+
+
+def test_headcount_chart_has_three_panels_with_today_and_the_best_marked():
+    import pandas as pd
+
+    from ui.charts import headcount_chart
+
+    sweep = pd.DataFrame(
+        {
+            "reps": [2, 3, 4],
+            "revenue": [9e6, 10e6, 10.5e6],
+            "cost": [4e5, 6e5, 8e5],
+            "profit": [6.0e6, 6.4e6, 6.55e6],
+            "is_today": [False, True, False],
+            "is_best": [False, False, True],
+        }
+    )
+    spec = headcount_chart(sweep).to_dict()
+    assert len(spec["vconcat"]) == 3
+    titles = [panel["layer"][0]["title"] for panel in spec["vconcat"]]
+    assert titles[2].startswith("Profit")
+    # Today's rule in every panel; the best-profit diamond only on profit.
+    assert all(len(panel["layer"]) >= 2 for panel in spec["vconcat"])
+    assert len(spec["vconcat"][2]["layer"]) == 3 and len(spec["vconcat"][0]["layer"]) == 2

@@ -14,7 +14,7 @@ from engine.scenario import ScenarioSpec, run_rebalance, scenario_id
 from engine.store import Dataset
 from ui import charts
 from ui import format as fmt
-from ui.state import ensure_app_shell, get_store, load_dataset, load_forecast
+from ui.state import ensure_app_shell, get_store, load_dataset, load_potential
 
 ensure_app_shell()
 
@@ -28,7 +28,7 @@ def _sweeps() -> tuple[dict, threading.Lock]:
 
 def _potential(dataset: Dataset, version: str) -> pd.Series | None:
     try:
-        return load_forecast(dataset, version).potential()
+        return load_potential(dataset, version)
     except ValueError:
         return None
 

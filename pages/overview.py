@@ -9,7 +9,7 @@ from engine.metrics import MetricSettings, account_view, rep_loads, score_alignm
 from engine.store import Dataset
 from ui import charts, maps
 from ui import format as fmt
-from ui.state import ensure_app_shell, load_dataset, load_forecast, use_basemap
+from ui.state import ensure_app_shell, load_dataset, load_potential, use_basemap
 
 ensure_app_shell()
 
@@ -20,7 +20,7 @@ SETTINGS = MetricSettings()
 def _today(version: str, _dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame, bool]:
     # Keyed on the data version: the dataset itself is not hashed.
     try:
-        potential = load_forecast(_dataset, version).potential()
+        potential = load_potential(_dataset, version)
     except ValueError:  # too little history to learn from: balance on last year's revenue
         potential = None
     view = account_view(_dataset, potential)

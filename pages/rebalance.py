@@ -23,7 +23,7 @@ from engine.store import Dataset
 from ui import charts, maps, tables
 from ui import format as fmt
 from ui.roster_editor import roster_from_tables, team_editor
-from ui.state import ensure_app_shell, get_store, load_dataset, load_forecast, use_basemap
+from ui.state import ensure_app_shell, get_store, load_dataset, load_potential, use_basemap
 
 ensure_app_shell()
 
@@ -42,7 +42,7 @@ CLONE_KEY = "clone"
 
 def _potential(dataset: Dataset, version: str) -> pd.Series | None:
     try:
-        return load_forecast(dataset, version).potential()
+        return load_potential(dataset, version)
     except ValueError:  # too little history: balance on last year's revenue
         return None
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
 import socket
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
 import streamlit as st
 
 if TYPE_CHECKING:
@@ -70,6 +73,29 @@ def load_forecast(
 ) -> Forecast:
     """Return every account's forecast potential for the data version (cached per settings)."""
     return _forecast(version, horizon, discount_rate, dataset)
+
+
+def _forecast_code() -> str:
+    source = Path(__file__).resolve().parents[1] / "engine" / "forecast.py"
+    return hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+
+
+@st.cache_data(show_spinner="Forecasting every account…", persist="disk", max_entries=8)
+def _potential(version: str, horizon: int, rate: float, code: str, _dataset: Dataset) -> pd.Series:
+    # Kept on disk as well, keyed on the data version, the settings and the
+    # forecast's own source: a restarted server shows the Overview without
+    # refitting, and a changed model never reuses an old answer.
+    return _forecast(version, horizon, rate, _dataset).potential()
+
+
+def load_potential(
+    dataset: Dataset, version: str, horizon: int = 3, discount_rate: float = 0.10
+) -> pd.Series:
+    """Return every account's forecast potential (cached in memory and on disk).
+
+    Raises ValueError, like the forecast, when the history is too short to learn from.
+    """
+    return _potential(version, horizon, discount_rate, _forecast_code(), dataset)
 
 
 @st.cache_resource(show_spinner=False)

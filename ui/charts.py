@@ -410,3 +410,206 @@ def headcount_chart(sweep: pd.DataFrame) -> alt.VConcatChart:
             )
         panels.append(alt.layer(*layers))
     return alt.vconcat(*panels)
+
+
+# -- quotas -------------------------------------------------------------------------------------
+
+QUOTA_SERIES = {"quota": "Quota", "last_revenue": "Revenue last year"}
+QUOTA_COLORS = ["#2b6cb0", "#b8cce4"]
+STRETCHED_COLOR = "#dd6b20"
+
+
+def quota_per_rep(
+    reps: pd.DataFrame, median_ratio: float, stretch_limit: float
+) -> alt.HConcatChart:
+    """Return each rep's quota against last year's revenue, and quota ÷ potential beside it.
+
+    `reps` has name, quota, last_revenue, potential, fairness_ratio (quota ÷
+    (ramp × potential): a new hire at full ramp), ramp and stretched, as
+    `engine.quota.QuotaPlan.reps`. Potential is a multi-year value, so it is
+    not drawn on the dollar axis: the right panel shows the ratio, with the
+    median and the stretch limit (`stretch_limit` × median) as rules.
+    Reps are sorted by quota, largest first; stretched reps are orange.
+    """
+    data = reps[["name", "quota", "last_revenue", "potential", "fairness_ratio", "ramp"]].copy()
+    data["stretched"] = reps["stretched"].astype(bool).map({True: "stretched", False: "within"})
+    order = data.sort_values("quota", ascending=False)["name"].tolist()
+    y = alt.Y("name:N", sort=order, title=None)
+    long = data.melt(
+        id_vars=["name", "potential", "ramp"],
+        value_vars=list(QUOTA_SERIES),
+        var_name="series",
+        value_name="amount",
+    )
+    long["series"] = long["series"].map(QUOTA_SERIES)
+    dollars = (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("amount:Q", title="Quota and last year's revenue", axis=alt.Axis(format="$~s")),
+            y=y,
+            yOffset=alt.YOffset("series:N", sort=list(QUOTA_SERIES.values())),
+            color=alt.Color(
+                "series:N",
+                title=None,
+                scale=alt.Scale(domain=list(QUOTA_SERIES.values()), range=QUOTA_COLORS),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("name:N", title="Rep"),
+                alt.Tooltip("series:N", title="What"),
+                alt.Tooltip("amount:Q", title="Amount ($)", format="$,.0f"),
+                alt.Tooltip("potential:Q", title="Potential (multi-year, $)", format="$,.0f"),
+                alt.Tooltip("ramp:Q", title="Ramp", format=".0%"),
+            ],
+        )
+        .properties(width=540)
+    )
+    lines = pd.DataFrame(
+        {
+            "x": [median_ratio, stretch_limit * median_ratio],
+            "label": ["median", f"{stretch_limit:g} × median: stretched"],
+        }
+    ).dropna()
+    rules = (
+        alt.Chart(lines)
+        .mark_rule(strokeDash=[4, 3])
+        .encode(
+            x="x:Q",
+            color=alt.Color(
+                "label:N",
+                title=None,
+                scale=alt.Scale(domain=lines["label"].tolist(), range=["#555", STRETCHED_COLOR]),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[alt.Tooltip("label:N", title="Line"), alt.Tooltip("x:Q", format=".1%")],
+        )
+    )
+    ratio = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "fairness_ratio:Q",
+                title="Quota ÷ potential (new hires at full ramp)",
+                axis=alt.Axis(format="%"),
+            ),
+            y=alt.Y("name:N", sort=order, title=None, axis=None),
+            fill=alt.Fill(
+                "stretched:N",
+                scale=alt.Scale(domain=["within", "stretched"], range=["#90a4ae", STRETCHED_COLOR]),
+                legend=None,
+            ),
+            tooltip=[
+                alt.Tooltip("name:N", title="Rep"),
+                alt.Tooltip("fairness_ratio:Q", title="Quota ÷ potential", format=".1%"),
+                alt.Tooltip("stretched:N", title="Against the median"),
+            ],
+        )
+        .properties(width=300)
+    )
+    height = max(260, 26 * len(data))
+    return (
+        alt.hconcat(dollars.properties(height=height), (ratio + rules).properties(height=height))
+        .resolve_scale(color="independent")
+        .resolve_legend(color="independent")
+    )
+
+
+def attainment_ranges(risk: pd.DataFrame) -> alt.HConcatChart:
+    """Return each rep's expected attainment with its P10–P90 range, and P(hit) beside it.
+
+    `risk` is `engine.quota.AttainmentRisk.reps` (reps without a quota have
+    NaN attainment and are left out). The dot is expected revenue ÷ quota,
+    the line runs from the 10th to the 90th percentile of the simulated
+    attainment, the rule marks 100 %; on the right, the chance of reaching
+    quota, with 50 % marked. Reps are sorted by that chance, highest first.
+    """
+    data = risk[risk["p_hit"].notna()].copy()
+    data["likely"] = np.where(data["p_hit"] >= 0.5, "more likely than not", "less likely")
+    order = data.sort_values("p_hit", ascending=False)["name"].tolist()
+    y = alt.Y("name:N", sort=order, title=None)
+    tooltip = [
+        alt.Tooltip("name:N", title="Rep"),
+        alt.Tooltip("quota:Q", title="Quota ($)", format="$,.0f"),
+        alt.Tooltip("expected_revenue:Q", title="Expected revenue ($)", format="$,.0f"),
+        alt.Tooltip("expected_attainment:Q", title="Expected attainment", format=".0%"),
+        alt.Tooltip("attainment_p10:Q", title="P10", format=".0%"),
+        alt.Tooltip("attainment_p90:Q", title="P90", format=".0%"),
+        alt.Tooltip("p_hit:Q", title="P(reach quota)", format=".0%"),
+    ]
+    height = max(260, 22 * len(data))
+    # Not from zero: the ranges sit around 100 % and would shrink to dots on a 0-based axis.
+    x = alt.X(
+        "attainment_p10:Q",
+        title="Attainment (P10 – expected – P90)",
+        axis=alt.Axis(format="%"),
+        scale=alt.Scale(zero=False),
+    )
+    ranges = (
+        alt.Chart(data)
+        .mark_rule(strokeWidth=3, color="#9ab8d8")
+        .encode(x=x, x2="attainment_p90:Q", y=y, tooltip=tooltip)
+    )
+    dots = (
+        alt.Chart(data)
+        .mark_circle(size=70, color="#2b6cb0", opacity=1)
+        .encode(x="expected_attainment:Q", y=y, tooltip=tooltip)
+    )
+    full = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(color="#2ca02c").encode(x="x:Q")
+    colors = alt.Scale(domain=["more likely than not", "less likely"], range=["#2ca02c", "#d69e2e"])
+    odds = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "p_hit:Q",
+                title="Chance of reaching quota",
+                axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+            y=alt.Y("name:N", sort=order, title=None, axis=None),
+            color=alt.Color("likely:N", title=None, scale=colors, legend=alt.Legend(orient="top")),
+            tooltip=tooltip,
+        )
+    )
+    half = alt.Chart(pd.DataFrame({"x": [0.5]})).mark_rule(color="#555", strokeDash=[4, 3])
+    return alt.hconcat(
+        (full + ranges + dots).properties(width=540, height=height),
+        (odds + half.encode(x="x:Q")).properties(width=300, height=height),
+    )
+
+
+def quota_plans_side_by_side(quotas: pd.DataFrame, plans: list[str]) -> alt.Chart:
+    """Return each rep's quota under two or more plans, bars side by side.
+
+    `quotas` has one row per rep and plan: name, plan (a label from
+    `plans`, in the order given), quota, and optionally p_hit. A rep one
+    plan lacks (another alignment's roster) simply has no bar there.
+    """
+    tooltip = [
+        alt.Tooltip("name:N", title="Rep"),
+        alt.Tooltip("plan:N", title="Plan"),
+        alt.Tooltip("quota:Q", title="Quota ($)", format="$,.0f"),
+    ]
+    if "p_hit" in quotas:
+        tooltip.append(alt.Tooltip("p_hit:Q", title="P(reach quota)", format=".0%"))
+    reps = quotas["name"].nunique()
+    return (
+        alt.Chart(quotas)
+        .mark_bar()
+        .encode(
+            x=alt.X("quota:Q", title="Quota", axis=alt.Axis(format="$~s")),
+            y=alt.Y("name:N", title=None, sort="ascending"),
+            yOffset=alt.YOffset("plan:N", sort=plans),
+            color=alt.Color(
+                "plan:N",
+                title=None,
+                sort=plans,
+                scale=alt.Scale(domain=plans, range=["#2b6cb0", "#dd6b20", "#38a169", "#805ad5"]),
+                legend=alt.Legend(orient="top", labelLimit=400),
+            ),
+            tooltip=tooltip,
+        )
+        .properties(height=max(260, 12 * len(plans) * reps))
+    )

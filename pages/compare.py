@@ -1,7 +1,8 @@
 """Compare: two alignments side by side on maps, KPIs for up to four, the accounts that move.
 
 The URL carries the choice (`?a=today&b=<id>&more=<id>,<id>&measure=potential&rep=R07`),
-so a link pasted in a meeting shows everyone the same comparison.
+so a link pasted in a meeting shows everyone the same comparison. Two saved quota
+plans are compared below the alignments, chosen by `qa=<plan id>&qb=<plan id>`.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import streamlit as st
 
 from engine.export import workbook
 from engine.metrics import MetricSettings, account_view, compare_kpis, rep_loads, score_alignment
+from engine.quota import QuotaPlanSpec
 from engine.scenario import saved_roster
-from engine.store import Dataset, ScenarioRecord
+from engine.store import Dataset, QuotaPlanRecord, ScenarioRecord
 from ui import charts, maps, tables
 from ui import format as fmt
 from ui.state import ensure_app_shell, get_store, load_dataset, load_forecast, use_basemap
@@ -84,6 +86,191 @@ def _label(alignment: str, names: dict[str, str]) -> str:
     return "Today" if alignment == TODAY else f"{names.get(alignment, alignment)} ({alignment})"
 
 
+def _read_plan_choice(plans: pd.DataFrame) -> tuple[str | None, str | None, list[str]]:
+    """Return (qa, qb, problems): the quota plans the URL names, unknown or malformed ids dropped."""
+    known = set(plans["plan_id"])
+    problems = []
+
+    def check(value: str | None, role: str) -> str | None:
+        if value is None:
+            return None
+        if not ID_PATTERN.match(value):
+            problems.append(f"the {role} quota plan id `{value[:40]}` is not a quota plan id")
+            return None
+        if value not in known:
+            problems.append(
+                f"no saved quota plan has the id `{value}` (the {role}); it may be deleted"
+            )
+            return None
+        return value
+
+    return (
+        check(st.query_params.get("qa"), "left"),
+        check(st.query_params.get("qb"), "right"),
+        problems,
+    )
+
+
+METHOD_NAMES = {
+    "potential": "by potential",
+    "revenue": "by last year's revenue",
+    "blend": "blend",
+    "equal": "equal per FTE",
+}
+
+
+def _plan_settings(record: QuotaPlanRecord) -> str:
+    """Return how a plan split its target, in a few words."""
+    try:
+        spec = QuotaPlanSpec.from_json(record.alignment_id, record.settings_json)
+    except (ValueError, TypeError):
+        return "–"
+    s = spec.settings
+    parts = [METHOD_NAMES.get(s.method, s.method)]
+    if s.method == "blend":
+        parts[0] += f" ({s.blend_weight:.0%} potential)"
+    if s.target_amount is not None:
+        parts.append(f"target {fmt.money(s.target_amount)}")
+    else:
+        parts.append(f"target {(s.target_growth or 0) * 100:+g} % on last year")
+    if s.cap_change is not None:
+        parts.append(f"cap ±{s.cap_change * 100:g} %")
+    parts.append(f"new hires at {spec.new_hire_ramp:.0%}")
+    return ", ".join(parts)
+
+
+def _plan_summary(
+    records: dict[str, QuotaPlanRecord], names: dict[str, str], version: str
+) -> pd.DataFrame:
+    """Return the plans' figures as text, one column per plan (keys of `records`)."""
+
+    def figure(summary: dict, key: str) -> float:
+        value = summary.get(key)
+        return float("nan") if value is None else float(value)
+
+    rows = {
+        "Alignment": lambda r: _label(r.alignment_id, names),
+        "How": _plan_settings,
+        "Target": lambda r: fmt.money(figure(r.summary, "target")),
+        "Total quota": lambda r: fmt.money(figure(r.summary, "total")),
+        "Expected revenue": lambda r: fmt.money(figure(r.summary, "expected_total")),
+        "Reps expected to hit quota": lambda r: fmt.pct(figure(r.summary, "expected_hit_share")),
+        "Reps more likely than not to hit": lambda r: (
+            f"{r.summary.get('likely_hitters', 0)} of {r.summary.get('reps_with_quota', 0)}"
+        ),
+        "Quota ÷ potential: highest ÷ lowest": lambda r: fmt.ratio(figure(r.summary, "max_min")),
+        "Quota ÷ potential: spread (CV)": lambda r: fmt.pct(figure(r.summary, "cv"), 1),
+        "Quota ÷ potential: Gini": lambda r: (
+            "–" if r.summary.get("gini") is None else f"{r.summary['gini']:.3f}"
+        ),
+        "Asked for much more than most": lambda r: (
+            ", ".join(r.summary.get("stretched", [])) or "nobody"
+        ),
+        "The plan reads": lambda r: {"too hard": "Too hard", "too easy": "Too easy"}.get(
+            r.summary.get("flag") or "", "Within reach"
+        ),
+        "Data": lambda r: "today's" if r.data_version == version else f"older ({r.data_version})",
+    }
+    table = pd.DataFrame({"": list(rows)})
+    for column, record in records.items():
+        table[column] = [show(record) for show in rows.values()]
+    return table
+
+
+def _quota_plans_section(
+    plans: pd.DataFrame,
+    qa: str | None,
+    qb: str | None,
+    names: dict[str, str],
+    version: str,
+    rep: str | None = None,
+) -> None:
+    """Draw two saved quota plans side by side: their figures, and each rep's quota in both."""
+    st.markdown("#### Quota plans")
+    if plans.empty:
+        st.caption(
+            "No saved quota plans yet: make one on the [Quotas](quota) page and save it; "
+            "two plans can then be compared here."
+        )
+        return
+    labels = dict(zip(plans["plan_id"], plans["name"], strict=True))
+    ids = list(labels)
+
+    def show(plan_id: str) -> str:
+        return f"{labels[plan_id]} ({plan_id})"
+
+    c1, c2 = st.columns(2)
+    qa = c1.selectbox("Left plan", ids, index=ids.index(qa or ids[0]), format_func=show)
+    qb_default = qb or (ids[1] if len(ids) > 1 and ids[1] != qa else ids[0])
+    qb = c2.selectbox("Right plan", ids, index=ids.index(qb_default), format_func=show)
+    st.query_params["qa"], st.query_params["qb"] = qa, qb
+    store = get_store()
+    found = {side: store.quota_plan(pid) for side, pid in (("Left", qa), ("Right", qb))}
+    if any(record is None for record in found.values()):
+        st.warning("A quota plan was deleted while this page was open: pick another.")
+        return
+    if qa == qb:
+        st.info("Both sides show the same plan: pick another one on the right.")
+    records = {f"{side}: {record.name}": record for side, record in found.items()}
+    st.caption(
+        "As saved: the numbers are those each plan was saved with. "
+        f"[Open the left plan](quota?plan={qa}) · [open the right plan](quota?plan={qb})"
+    )
+    summary = _plan_summary(records, names, version)
+    # Every figure in view: the grid's rows are 35 px, plus the header and a border.
+    st.dataframe(summary, hide_index=True, width="stretch", height=35 * (len(summary) + 1) + 3)
+
+    per_rep = pd.concat(
+        [
+            record.reps[["rep_id", "name", "quota", "quota_to_potential", "p_hit"]].assign(
+                plan=column
+            )
+            for column, record in records.items()
+        ],
+        ignore_index=True,
+    )
+    if rep:
+        per_rep = per_rep[per_rep["rep_id"] == rep]
+    st.markdown("##### Quota per rep")
+    st.altair_chart(charts.quota_plans_side_by_side(per_rep, list(records)), width="stretch")
+    left, right = list(records)
+    cols = ["rep_id", "name", "quota", "quota_to_potential", "p_hit"]
+    wide = per_rep.loc[per_rep["plan"] == left, cols].merge(
+        per_rep.loc[per_rep["plan"] == right, cols],
+        on="rep_id",
+        how="outer",
+        suffixes=("_l", "_r"),
+    )
+    table = pd.DataFrame(
+        {
+            "Rep": wide["name_l"].fillna(wide["name_r"]),
+            "Quota, left ($)": wide["quota_l"].round(),
+            "Quota, right ($)": wide["quota_r"].round(),
+            "Change ($)": (wide["quota_r"] - wide["quota_l"]).round(),
+            "Quota ÷ potential, left": wide["quota_to_potential_l"] * 100,
+            "Quota ÷ potential, right": wide["quota_to_potential_r"] * 100,
+            "Chance to hit, left": wide["p_hit_l"] * 100,
+            "Chance to hit, right": wide["p_hit_r"] * 100,
+        }
+    ).sort_values("Rep")
+    percent = st.column_config.NumberColumn(format="%.0f%%")
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Quota, left ($)": st.column_config.NumberColumn(format="localized"),
+            "Quota, right ($)": st.column_config.NumberColumn(format="localized"),
+            "Change ($)": st.column_config.NumberColumn(format="localized"),
+            "Quota ÷ potential, left": st.column_config.NumberColumn(format="%.1f%%"),
+            "Quota ÷ potential, right": st.column_config.NumberColumn(format="%.1f%%"),
+            "Chance to hit, left": percent,
+            "Chance to hit, right": percent,
+        },
+    )
+    st.caption("A rep only one plan's alignment has is blank on the other side.")
+
+
 dataset, version = load_dataset()
 st.title("Compare scenarios")
 if dataset.accounts.empty or dataset.reps.empty:
@@ -92,14 +279,19 @@ if dataset.accounts.empty or dataset.reps.empty:
 
 saved = get_store().scenarios()
 names = dict(zip(saved["scenario_id"], saved["name"], strict=True))
+quota_plans = get_store().quota_plans()
 a, b, more, problems = _read_choice(saved)
-for problem in problems:
+qa, qb, plan_problems = _read_plan_choice(quota_plans)
+for problem in [*problems, *plan_problems]:
     st.warning(f"This link could not be followed in full: {problem}.")
 if saved.empty:
     st.info(
         "No saved scenarios yet: run one on the **Scenario builder** page, then compare it here."
     )
+    _quota_plans_section(quota_plans, qa, qb, names, version)
     st.stop()
+if qa or qb:
+    st.caption("This link compares quota plans too: [jump to them](#quota-plans).")
 
 options = [TODAY, *saved["scenario_id"]]
 c1, c2 = st.columns(2)
@@ -155,6 +347,8 @@ st.query_params.from_dict(
             "more": ",".join(more),
             "measure": measure,
             "rep": rep_choice,
+            "qa": qa,
+            "qb": qb,
         }.items()
         if v
     }
@@ -284,3 +478,5 @@ c3.download_button(
     mime="text/html",
     help="A standalone page with the map; it loads the map library from the internet.",
 )
+
+_quota_plans_section(quota_plans, qa, qb, names, version, rep_choice or None)

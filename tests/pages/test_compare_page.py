@@ -116,3 +116,131 @@ def test_added_and_removed_reps_are_marked_on_the_maps(tiny_store_path):
     assert layer(left, "removed_reps") and layer(left, "removed_reps")[0]["rep_id"] == "N01"
     kpis = next(d.value for d in at.dataframe if "KPI" in d.value.columns).set_index("KPI")
     assert kpis.loc["Reps"].iloc[1] == "2"
+
+
+# -- quota plans -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_quota_plans(store_with_scenario) -> tuple[str, str]:
+    """Save a plan on today's reps (by potential) and one on the scenario (equal per FTE)."""
+    import os
+
+    from engine.forecast import forecast_accounts
+    from engine.quota import (
+        QuotaPlanSpec,
+        QuotaSettings,
+        RiskSettings,
+        evaluate_quota_plan,
+        next_year_outcomes,
+        quota_plan_record,
+    )
+    from engine.scenario import SCENARIO_COLUMN, scenario_view
+
+    store = Store(os.environ["REALIGN_DB"])
+    info, dataset = store.snapshot()
+    forecast = forecast_accounts(dataset)
+    outcomes = next_year_outcomes(forecast)
+    view = scenario_view(dataset, forecast.potential(), store.scenario(SID).assignments)
+    ids = []
+    for name, alignment, method in (("Today by potential", "today", "potential"),
+                                    ("Birch to Lee, equal", SID, "equal")):  # fmt: skip
+        spec = QuotaPlanSpec(alignment, QuotaSettings(method=method, round_to=1.0))
+        # The scenario view holds today's owners and the scenario's side by side.
+        owner = "owner_rep_id" if alignment == "today" else SCENARIO_COLUMN
+        plan, risk = evaluate_quota_plan(
+            view, dataset.reps, owner, spec, outcomes, RiskSettings(200)
+        )
+        record = quota_plan_record(name, spec, info.data_version, plan, risk)
+        store.save_quota_plan(record)
+        ids.append(record.plan_id)
+    store.close()
+    return ids[0], ids[1]
+
+
+def test_a_link_with_two_quota_plans_shows_them_side_by_side(two_quota_plans):
+    qa, qb = two_quota_plans
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["a"] = "today"
+    at.query_params["b"] = SID
+    at.query_params["qa"] = qa
+    at.query_params["qb"] = qb
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.warning
+    assert at.query_params["qa"] == qa and at.query_params["qb"] == qb
+    summary = next(d.value for d in at.dataframe if "Left: Today by potential" in d.value.columns)
+    summary = summary.set_index("")
+    assert summary.loc["Alignment", "Left: Today by potential"] == "Today"
+    assert summary.loc["Alignment", "Right: Birch to Lee, equal"].startswith("Give Birch to Lee")
+    assert summary.loc["Total quota", "Right: Birch to Lee, equal"] == "$250"
+    assert "equal per FTE" in summary.loc["How", "Right: Birch to Lee, equal"]
+    per_rep = next(d.value for d in at.dataframe if "Quota, left ($)" in d.value.columns)
+    per_rep = per_rep.set_index("Rep")
+    # Equal per FTE on the scenario: Dana is full time, Lee half time.
+    assert per_rep.loc["Dana Reyes", "Quota, right ($)"] == 167
+    assert per_rep.loc["Lee Park", "Quota, right ($)"] == 83
+    assert per_rep["Chance to hit, left"].between(0, 100).all()
+    # The earlier tables keep their places.
+    assert at.dataframe[0].value.columns[0] == "KPI"
+
+
+def test_bad_quota_plan_ids_are_explained_and_the_page_works(two_quota_plans):
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["b"] = SID
+    at.query_params["qa"] = "not-an-id"
+    at.query_params["qb"] = "eeeeeeeeee"
+    at.run()
+    assert not at.exception, at.exception
+    text = " ".join(w.value for w in at.warning)
+    assert "`not-an-id` is not a quota plan id" in text
+    assert "no saved quota plan has the id `eeeeeeeeee`" in text
+    # Fell back to the newest plans, and the link now names them.
+    assert at.query_params["qa"] in two_quota_plans and at.query_params["qb"] in two_quota_plans
+    assert any("Quota, left ($)" in d.value.columns for d in at.dataframe)
+
+
+def test_without_quota_plans_the_section_says_how_to_make_one(store_with_scenario):
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["b"] = SID
+    at.run()
+    assert not at.exception, at.exception
+    assert any("No saved quota plans yet" in c.value for c in at.caption)
+    assert "qa" not in at.query_params
+
+
+def test_plans_on_today_compare_even_without_saved_scenarios(tiny_store_path):
+    from engine.forecast import forecast_accounts
+    from engine.metrics import account_view
+    from engine.quota import (
+        QuotaPlanSpec,
+        QuotaSettings,
+        RiskSettings,
+        evaluate_quota_plan,
+        next_year_outcomes,
+        quota_plan_record,
+    )
+
+    store = Store(tiny_store_path)
+    info, dataset = store.snapshot()
+    forecast = forecast_accounts(dataset)
+    view = account_view(dataset, forecast.potential())
+    for method in ("potential", "revenue"):
+        spec = QuotaPlanSpec(settings=QuotaSettings(method=method, round_to=1.0))
+        plan, risk = evaluate_quota_plan(
+            view,
+            dataset.reps,
+            "owner_rep_id",
+            spec,
+            next_year_outcomes(forecast),
+            RiskSettings(200),
+        )
+        store.save_quota_plan(
+            quota_plan_record(f"By {method}", spec, info.data_version, plan, risk)
+        )
+    store.close()
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    assert any("No saved scenarios yet" in i.value for i in at.info)
+    assert any("Quota, left ($)" in d.value.columns for d in at.dataframe)

@@ -27,6 +27,8 @@ PAGES = {
     "": "Today's territories",
     "forecast": "Forecast: what each account is worth next",
     "rebalance": "Scenario builder",
+    # The title is also the navigation's label: wait for what only the page draws.
+    "quota": "Reps expected to hit quota",
     "compare": "Compare scenarios",
     # The title is also the navigation's label: wait for what only the page draws.
     "library": "Scenario to work with",

@@ -457,6 +457,8 @@ def _saved_plans(version: str, names: dict[str, str]) -> None:
     shown = pd.DataFrame(
         {
             "Name": plans["name"],
+            # Early, so the link to reopen a plan is in view without scrolling sideways.
+            "Open": "quota?plan=" + plans["plan_id"],
             "Alignment": [_label(a, names) for a in plans["alignment_id"]],
             "Method": plans["method"].map(METHOD_LABELS),
             "Target ($)": plans["target"].round(),
@@ -465,7 +467,6 @@ def _saved_plans(version: str, names: dict[str, str]) -> None:
             "Reads": plans["flag"].map(FLAG_TEXT),
             "Data": (plans["data_version"] == version).map({True: "today's", False: "older"}),
             "Saved": plans["created_at"],
-            "Open": "quota?plan=" + plans["plan_id"],
         }
     )
     st.dataframe(

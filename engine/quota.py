@@ -939,8 +939,16 @@ def new_hires(reps: pd.DataFrame) -> pd.Series:
 
 
 def ramp_new_hires(reps: pd.DataFrame, ramp: float) -> pd.DataFrame:
-    """Return the reps with a `ramp` column: `ramp` for new hires, 1 for everyone else."""
-    return reps.assign(ramp=np.where(new_hires(reps).to_numpy(), float(ramp), 1.0))
+    """Return the reps with a `ramp` column: `ramp` for new hires, 1 for everyone else.
+
+    A scenario's own hires are not ramped again: their capacity was ramped when
+    the territories were drawn, so their book (and any quota drawn from it) is
+    already a ramping rep's.
+    """
+    hired = new_hires(reps)
+    if "change" in reps:
+        hired &= ~reps["change"].astype("string").isin(NEW_HIRE_CHANGES).fillna(False)
+    return reps.assign(ramp=np.where(hired.to_numpy(dtype=bool), float(ramp), 1.0))
 
 
 def evaluate_quota_plan(

@@ -175,7 +175,7 @@ def _new_hire_note(reps: pd.DataFrame) -> str:
         return "No new hires in this alignment: the ramp changes nothing."
     change = hired["change"] if "change" in hired else pd.Series("", index=hired.index)
     who = [
-        f"{name} (hired in this scenario, with a book for {capacity:g} FTE)"
+        f"{name} (hired in this scenario: a book for {capacity:g} FTE, not ramped again)"
         if kind in ("added", "placed")
         else str(name)
         for name, kind, capacity in zip(hired["name"], change, hired["capacity"], strict=True)
@@ -263,9 +263,9 @@ def _settings_form(last_year: float, reps: pd.DataFrame) -> QuotaPlanSpec | str:
             100,
             step=5,
             key="q_ramp",
-            help="Reps with seniority “New hire”, and reps a scenario hires, carry this share of "
-            "the quota their book would earn. A scenario's hires already have a smaller book "
-            "(their capacity is ramped when territories are drawn); this ramp is on top of it.",
+            help="Reps with seniority “New hire” carry this share of the quota their book would "
+            "earn. A scenario's own hires are not ramped again: their capacity was ramped when "
+            "the territories were drawn, so their book is already a ramping rep's.",
         )
         st.caption(_new_hire_note(reps))
     try:

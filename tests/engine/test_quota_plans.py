@@ -74,7 +74,8 @@ def test_new_hires_are_the_new_hire_seniority_and_the_scenarios_hires():
         }
     )
     assert new_hires(reps).tolist() == [False, True, True, True, False]
-    assert ramp_new_hires(reps, 0.4)["ramp"].tolist() == [1.0, 0.4, 0.4, 0.4, 1.0]
+    # A scenario's hires have a ramped book already: only R2 is ramped again.
+    assert ramp_new_hires(reps, 0.4)["ramp"].tolist() == [1.0, 0.4, 1.0, 1.0, 1.0]
     only_change = reps.drop(columns=["seniority"])
     assert new_hires(only_change).tolist() == [False, False, True, True, False]
     assert not new_hires(reps[["rep_id"]]).any()

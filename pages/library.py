@@ -184,8 +184,8 @@ def _detail(row: pd.Series, version: str | None, plan: str | None, names: dict) 
     if st.session_state.get(CONFIRM) == sid:
         with st.container(border=True):
             warning = (
-                f"Delete “{name}” ({sid})? Its assignments and KPIs are removed for good, "
-                "and links to it will say it is gone."
+                f"Delete “{name}” ({sid})? Its assignments, KPIs and the quota plans made on "
+                "it are removed for good, and links to it will say it is gone."
             )
             if row["plan_of_record"]:
                 warning += " **It is the plan of record:** after this, no scenario is."

@@ -120,7 +120,7 @@ def main() -> None:
     parser.add_argument("--sizes", default=None, help="comma-separated NxP, e.g. 200x20,400x40")
     parser.add_argument("--seeds", type=int, default=None, help="instances per size")
     parser.add_argument("--exact-limit", type=float, default=600.0, help="s, up to 200 points")
-    parser.add_argument("--exact-limit-large", type=float, default=1200.0, help="s, above 200")
+    parser.add_argument("--exact-limit-large", type=float, default=900.0, help="s, above 200")
     parser.add_argument("--jobs", type=int, default=1, help="exact solves side by side")
     args = parser.parse_args()
 
@@ -128,7 +128,7 @@ def main() -> None:
     sizes = [
         tuple(int(v) for v in s.lower().split("x")) for s in (args.sizes or default).split(",")
     ]
-    seeds = {50: 1, 100: 2, 200: 2, 400: 1}
+    seeds = {50: 1, 100: 2, 200: 3, 400: 2}
     plan = [
         (n, p, seed)
         for n, p in sizes

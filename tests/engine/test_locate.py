@@ -206,6 +206,22 @@ def test_clustered_plan_is_feasible_and_near_the_optimum(monkeypatch) -> None:
     assert result.objective <= whole.objective * 1.02
 
 
+@hyp_settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 10_000), fixed=st.lists(st.integers(0, 29), max_size=2, unique=True))
+def test_fractional_demand_never_overfills_a_site(seed: int, fixed: list[int]) -> None:
+    """Demand in cents-like fractions, capacity with hardly any slack: sums must still fit."""
+    rng = np.random.default_rng(seed)
+    cost, _, _ = clustered(30, 4, seed)
+    demand = rng.uniform(0.1, 3.3, 30).round(2)
+    capacity = rng.uniform(1.0, 1.2, 30) * demand.sum() * 1.05 / 4
+    try:
+        result = locate(cost, demand, capacity, 4, fixed=fixed, time_limit_s=5)
+    except ValueError as error:
+        assert "capacity" in str(error)
+        return
+    assert_valid(result, cost, demand, capacity, 4, tuple(fixed))
+
+
 def test_same_inputs_same_plan() -> None:
     cost, demand, capacity = clustered(30, 3, seed=4)
     first = locate(cost, demand, capacity, 3, time_limit_s=20)

@@ -966,7 +966,8 @@ def _milp(
     h.setOptionValue("time_limit", max(float(time_limit), 0.05))
     h.setOptionValue("mip_rel_gap", rel_gap)
     h.setOptionValue("mip_feasibility_tolerance", 1e-9)
-    h.setOptionValue("threads", 1)
+    # No "threads" option: HiGHS starts one thread pool per process, and a Highs
+    # asking for a different size after another solve started it refuses to run.
     # Probing in presolve can eat a small sub-problem's whole time limit for little gain.
     h.setOptionValue("presolve_rule_off", 1 << 15)
     h.passModel(lp)

@@ -95,3 +95,15 @@ def test_the_sweep_prices_every_size_and_marks_today_and_the_best():
     spec = ScenarioSpec.from_json(table.set_index("reps").at[4, "spec_json"])
     assert spec.roster.auto_hires == 1
     assert isinstance(table, pd.DataFrame)
+
+
+def test_placement_runs_after_another_highs_solve_in_the_same_process():
+    # HiGHS keeps one thread pool per process; a later model asking for another
+    # pool size used to be refused, which read as "no plan fits".
+    from engine.locate import locate
+    from engine.scenario import ScenarioSpec, run_rebalance
+
+    run_rebalance(make_dataset(), "v1", None, ScenarioSpec(potential_band=0.3, workload_band=0.5))
+    cost = np.array([[0.0, 5.0], [5.0, 0.0], [1.0, 4.0]])
+    result = locate(cost, np.ones(3), 2.0, 2)
+    assert result.open_sites == (0, 1) and result.objective == pytest.approx(1.0)

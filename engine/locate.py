@@ -148,7 +148,7 @@ def locate(
     p: int,
     fixed: Sequence[int] = (),
     *,
-    time_limit_s: float = 30.0,
+    time_limit_s: float = 10.0,
     seed: int = 0,
 ) -> LocateResult:
     """Return the p sites to open and the site serving each demand point, at least total cost.
@@ -299,7 +299,7 @@ def _check_plan(prob: _Problem, plan: _Plan) -> None:
     assert (load <= prob.capacity).all(), "a site is over capacity"
 
 
-# -- 1. the Lagrangian lower bound -----------------------------------------------------
+# -- the Lagrangian lower bound (step 5) -----------------------------------------------
 
 
 def _knapsacks(
@@ -338,13 +338,14 @@ def _open_best(prob: _Problem, value: NDArray[np.float64]) -> NDArray[np.int64]:
 
 
 def _lagrangian_bound(prob: _Problem, upper: float | None, budget: float) -> float:
-    """Return the best Lagrangian lower bound found by subgradient steps until `budget`.
+    """Return the best Lagrangian lower bound found by subgradient steps before `budget`.
 
     L(u) = Σ_i u_i + Σ_{j open} min{Σ_i (c_ij − u_i)·x_ij : Σ_i d_i·x_ij ≤ Q_j, 0 ≤ x ≤ 1},
     with the fixed sites open and the other p − |fixed| chosen by least knapsack
     value. L(u) ≤ optimum for every u. The step is Polyak's, (target − L)/‖g‖²
     with g_i = 1 − (how much of point i the open sites take), towards the cost
-    of the first plan (`upper`), scaled down when the bound stalls.
+    of the plan found (`upper`), the step halved whenever the bound stalls for
+    15 steps; at most 400 steps.
     """
     cost, demand = prob.cost, prob.demand
     finite = np.where(prob.allowed, cost, np.nan)
@@ -374,7 +375,7 @@ def _lagrangian_bound(prob: _Problem, upper: float | None, budget: float) -> flo
     return float(best)
 
 
-# -- 2. the first plan ---------------------------------------------------------------
+# -- the first plan (step 1) ------------------------------------------------------------
 
 
 def _allocate(
@@ -594,7 +595,7 @@ def _first_plan(prob: _Problem) -> _Plan | None:
     return None
 
 
-# -- 3. neighbourhoods re-solved exactly ----------------------------------------------
+# -- the search: site moves, neighbourhoods re-solved exactly, kicks (steps 2–4) ---------
 
 
 def _search(prob: _Problem, plan: _Plan, deadline: float, rng: np.random.Generator) -> _Plan:

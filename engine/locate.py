@@ -917,8 +917,9 @@ def _milp(
 
     Columns: x_ij for allowed pairs, then y_j. Rows: Σ_j x_ij = 1 per point;
     Σ_i d_i·x_ij − Q_j·y_j ≤ 0 per site; x_ij − y_j ≤ 0 per pair; Σ_j y_j = k.
-    Returns None when HiGHS finds no feasible plan, or the one it finds breaks
-    a capacity once rounded.
+    Returns None when HiGHS finds no feasible plan (proved infeasible, or none
+    found in time), or the one it finds breaks a capacity once rounded; raises
+    RuntimeError if HiGHS itself fails.
     """
     import highspy
 
@@ -983,7 +984,11 @@ def _milp(
         solution.col_value = values
         solution.value_valid = True
         h.setSolution(solution)
-    h.run()
+    if h.run() == highspy.HighsStatus.kError:
+        # A solver failure is not an answer about capacities: say what happened.
+        raise RuntimeError(
+            f"HiGHS could not solve a placement model ({h.modelStatusToString(h.getModelStatus())})."
+        )
     info = h.getInfo()
     if info.primal_solution_status != 2:  # not feasible
         return None

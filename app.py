@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.state import get_store, prewarm
+from ui.state import get_store
 
 st.set_page_config(page_title="Realign", page_icon="🗺️", layout="wide")
 
@@ -17,7 +17,6 @@ pages = [
     st.Page("pages/data.py", title="Data", icon=":material/database:"),
 ]
 navigation = st.navigation(pages)
-prewarm()
 
 with st.sidebar:
     st.markdown("### Realign")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib
 import os
 import socket
 import threading
@@ -96,25 +95,6 @@ def load_potential(
     Raises ValueError, like the forecast, when the history is too short to learn from.
     """
     return _potential(version, horizon, discount_rate, _forecast_code(), dataset)
-
-
-@st.cache_resource(show_spinner=False)
-def _forecast_import() -> threading.Thread:
-    worker = threading.Thread(
-        target=importlib.import_module, args=("engine.forecast",), daemon=True
-    )
-    worker.start()
-    return worker
-
-
-def prewarm() -> None:
-    """Start importing the forecasting engine (scipy) in the background, once per process.
-
-    The first page a user opens needs it half a second later; meanwhile the
-    store opens (a new store loads the sample data), which mostly waits on
-    DuckDB, so the import overlaps it instead of following it.
-    """
-    _forecast_import()
 
 
 def clear_data_cache() -> None:

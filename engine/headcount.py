@@ -122,7 +122,7 @@ def price_alignment(
 
 
 def reps_to_keep(
-    view: pd.DataFrame, reps: pd.DataFrame, count: int, time_limit_s: float = 10.0
+    view: pd.DataFrame, reps: pd.DataFrame, count: int, time_limit_s: float = 3.0
 ) -> list[str]:
     """Return the ids of the `count` reps whose homes cover the accounts best (p-median).
 

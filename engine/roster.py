@@ -366,7 +366,7 @@ def place_new_reps(
     state: str | None = None,
     max_candidates: int = 150,
     cell_deg: float = 1.0,
-    time_limit_s: float = 8.0,
+    time_limit_s: float = 5.0,
 ) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """Return `count` new reps placed in the cities where they pay most, and notes.
 

@@ -27,6 +27,7 @@ PAGES = {
     "": "Today's territories",
     "forecast": "Forecast: what each account is worth next",
     "rebalance": "Scenario builder",
+    "headcount": "Reps either side of today's team",
     # The title is also the navigation's label: wait for what only the page draws.
     "quota": "Reps expected to hit quota",
     "compare": "Compare scenarios",

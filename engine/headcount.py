@@ -43,9 +43,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from engine.geo import distance_matrix_km
-from engine.metrics import MetricSettings, rep_loads
-from engine.roster import DEFAULT_RAMP, Roster
+from engine.metrics import MetricSettings, account_view, rep_loads
+from engine.roster import DEFAULT_RAMP, Roster, coverage_cost, demand_points
 from engine.scenario import SCENARIO_COLUMN, ScenarioSpec, run_rebalance
 from engine.store import Dataset
 
@@ -132,18 +131,15 @@ def reps_to_keep(
     every home may serve everything.
     """
     from engine.locate import locate
-    from engine.roster import demand_points
 
     if not 1 <= count <= len(reps):
         raise ValueError(f"cannot keep {count} of {len(reps)} reps")
     if count == len(reps):
         return list(reps["rep_id"])
     points = demand_points(view)
-    km = distance_matrix_km(points["lat"], points["lon"], reps["home_lat"], reps["home_lon"])
-    weight = points["potential"].to_numpy() + 0.1 * max(float(points["potential"].mean()), 1e-9)
-    demand = np.ones(len(points))
+    cost = coverage_cost(points, reps["home_lat"].to_numpy(), reps["home_lon"].to_numpy())
     result = locate(
-        km * weight[:, None], demand, float(len(points)), count, time_limit_s=time_limit_s
+        cost, np.ones(len(points)), float(len(points)), count, time_limit_s=time_limit_s
     )
     return [str(reps["rep_id"].iloc[s]) for s in sorted(result.open_sites)]
 
@@ -191,8 +187,6 @@ def headcount_sweep(
     revenue, captured_share, cost, profit, overloaded_reps, mean_km,
     moved_accounts, status, spec_json, is_today, is_best.
     """
-    from engine.metrics import account_view
-
     base = base or ScenarioSpec()
     response = response or ResponseSettings()
     view = account_view(dataset, potential)

@@ -107,7 +107,7 @@ import numpy as np
 import pandas as pd
 
 from engine.forecast import Forecast, _simulate_customers
-from engine.roster import NEW_SENIORITY
+from engine.roster import HIRED, NEW_SENIORITY
 from engine.schema import QUOTA_REP_COLUMNS, SCENARIO_NAME_MAX, TODAY_ALIGNMENT
 from engine.store import QuotaPlanRecord
 
@@ -880,7 +880,6 @@ def attainment_risk(
 
 # -- saved plans --------------------------------------------------------------------------------
 
-NEW_HIRE_CHANGES = ("added", "placed")  # how a scenario's roster marks the reps it hires
 DEFAULT_NEW_HIRE_RAMP = 0.5
 
 
@@ -934,7 +933,7 @@ def new_hires(reps: pd.DataFrame) -> pd.Series:
     if "seniority" in reps:
         hired |= reps["seniority"].astype("string").fillna("").str.strip().eq(NEW_SENIORITY)
     if "change" in reps:
-        hired |= reps["change"].astype("string").isin(NEW_HIRE_CHANGES).fillna(False)
+        hired |= reps["change"].astype("string").isin(HIRED).fillna(False)
     return hired.astype(bool)
 
 
@@ -947,7 +946,7 @@ def ramp_new_hires(reps: pd.DataFrame, ramp: float) -> pd.DataFrame:
     """
     hired = new_hires(reps)
     if "change" in reps:
-        hired &= ~reps["change"].astype("string").isin(NEW_HIRE_CHANGES).fillna(False)
+        hired &= ~reps["change"].astype("string").isin(HIRED).fillna(False)
     return reps.assign(ramp=np.where(hired.to_numpy(dtype=bool), float(ramp), 1.0))
 
 

@@ -41,6 +41,7 @@ REP_COLUMNS = [
     "annual_cost",
 ]
 NEW_SENIORITY = "New hire"
+HIRED = ("added", "placed")  # the `change` of reps a scenario hires (named, or placed by Realign)
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ class ScenarioRoster:
 
     @property
     def added_ids(self) -> list[str]:
-        return list(self.reps.loc[self.reps["change"].isin(["added", "placed"]), "rep_id"])
+        return list(self.reps.loc[self.reps["change"].isin(HIRED), "rep_id"])
 
 
 def _new_ids(existing: set[str], count: int) -> list[str]:
@@ -341,6 +342,17 @@ def demand_points(view: pd.DataFrame, cell_deg: float = 1.0) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+def coverage_cost(points: pd.DataFrame, site_lat: np.ndarray, site_lon: np.ndarray) -> np.ndarray:
+    """Return points × sites: km to each site weighted by the point's potential.
+
+    A tenth of the mean potential is added to every weight, so a cell of
+    prospects with no potential yet still wants a rep within reach.
+    """
+    km = distance_matrix_km(points["lat"], points["lon"], site_lat, site_lon)
+    weight = points["potential"].to_numpy() + 0.1 * max(float(points["potential"].mean()), 1e-9)
+    return km * weight[:, None]
+
+
 def _split_heavy(points: pd.DataFrame, most: float) -> pd.DataFrame:
     """Split points whose workload exceeds `most` into equal pieces at the same place.
 
@@ -406,9 +418,7 @@ def place_new_reps(
     points = _split_heavy(points, 0.5 * float(site_capacity.min()))
     site_lat = np.concatenate([reps["home_lat"].to_numpy(float), pool["lat"].to_numpy(float)])
     site_lon = np.concatenate([reps["home_lon"].to_numpy(float), pool["lon"].to_numpy(float)])
-    km = distance_matrix_km(points["lat"], points["lon"], site_lat, site_lon)
-    weight = points["potential"].to_numpy() + 0.1 * max(float(points["potential"].mean()), 1e-9)
-    cost = km * weight[:, None]
+    cost = coverage_cost(points, site_lat, site_lon)
     fixed = tuple(range(len(reps)))
     result = locate(
         cost,
@@ -430,9 +440,7 @@ def place_new_reps(
         for k, c in enumerate(chosen)
     ]
     ids = _new_ids(set(reps["rep_id"]), len(hires))
-    rows = _hire_rows(hires, ids, 1.0, _hire_cost(reps), "placed")
-    for row in rows:  # NewRep took capacity 1.0; placed hires ramp like named ones
-        row["capacity"] = round(ramp, 4)
+    rows = _hire_rows(hires, ids, ramp, _hire_cost(reps), "placed")
     notes = (
         f"Placed {len(hires)} new reps by capacitated p-median over {len(pool)} cities "
         f"({result.status}, within {result.gap:.1%} of its lower bound).",

@@ -319,13 +319,7 @@ class Store:
                 ("scenario_reps", reps),
                 ("scenario_metrics", metrics),
             ):
-                cols = ", ".join(df.columns)
-                cur.register("incoming", df)
-                cur.execute(
-                    f"INSERT INTO {table} (scenario_id, {cols}) SELECT ?, {cols} FROM incoming",
-                    [record.scenario_id],
-                )
-                cur.unregister("incoming")
+                _insert_rows(cur, table, "scenario_id", record.scenario_id, df)
 
     def scenario(self, scenario_id: str) -> ScenarioRecord | None:
         """Return a saved scenario run, or None if there is no run with that id."""
@@ -534,13 +528,7 @@ class Store:
                     summary,
                 ],
             )
-            cols = ", ".join(columns)
-            cur.register("incoming", reps)
-            cur.execute(
-                f"INSERT INTO scenario_quotas (plan_id, {cols}) SELECT ?, {cols} FROM incoming",
-                [record.plan_id],
-            )
-            cur.unregister("incoming")
+            _insert_rows(cur, "scenario_quotas", "plan_id", record.plan_id, reps)
 
     def quota_plan(self, plan_id: str) -> QuotaPlanRecord | None:
         """Return a saved quota plan with its reps in the order saved, or None if there is none."""
@@ -643,6 +631,16 @@ def _bands_broken(summary_json: str) -> int | None:
     except (ValueError, AttributeError):
         return None
     return len(violations) if isinstance(violations, list) else None
+
+
+def _insert_rows(
+    cur: duckdb.DuckDBPyConnection, table: str, key_column: str, key: str, rows: pd.DataFrame
+) -> None:
+    """Insert a frame's rows into `table`, each under `key_column` = `key` (table names are ours)."""
+    cols = ", ".join(rows.columns)
+    cur.register("incoming", rows)
+    cur.execute(f"INSERT INTO {table} ({key_column}, {cols}) SELECT ?, {cols} FROM incoming", [key])
+    cur.unregister("incoming")
 
 
 def open_store(path: str | Path | None = None, seed_dir: Path | str | None = SAMPLE_DIR) -> Store:

@@ -19,7 +19,7 @@ from engine.scenario import saved_roster
 from engine.store import Dataset, QuotaPlanRecord, ScenarioRecord
 from ui import charts, maps, tables
 from ui import format as fmt
-from ui.state import ensure_app_shell, get_store, load_dataset, load_forecast, use_basemap
+from ui.state import ensure_app_shell, get_store, load_dataset, potential_or_none, use_basemap
 
 ensure_app_shell()
 
@@ -39,11 +39,7 @@ def _views(
     ids: tuple[str, ...], version: str, _dataset: Dataset
 ) -> tuple[pd.DataFrame, dict[str, ScenarioRecord], dict[str, pd.DataFrame]]:
     # Keyed on the ids and the data version; a saved run never changes under its id.
-    try:
-        potential = load_forecast(_dataset, version).potential()
-    except ValueError:
-        potential = None
-    view = account_view(_dataset, potential)
+    view = account_view(_dataset, potential_or_none(_dataset, version))
     store = get_store()
     records, rosters = {}, {}
     for sid in ids:
@@ -57,23 +53,30 @@ def _views(
     return view, records, rosters
 
 
+def _checked_id(
+    value: str | None, known: set[str], noun: str, role: str, problems: list[str]
+) -> str | None:
+    """Return a saved id from the URL, or None (saying why in `problems`) if it is not one."""
+    if value is None:
+        return None
+    if not ID_PATTERN.match(value):
+        problems.append(f"the {role} {noun} id `{value[:40]}` is not a {noun} id")
+        return None
+    if value not in known:
+        problems.append(f"no saved {noun} has the id `{value}` (the {role}); it may be deleted")
+        return None
+    return value
+
+
 def _read_choice(saved: pd.DataFrame) -> tuple[str, str | None, list[str], list[str]]:
     """Return (a, b, more, problems) from the URL, dropping ids that are unknown or malformed."""
     known = set(saved["scenario_id"])
-    problems = []
+    problems: list[str] = []
 
     def check(value: str | None, role: str) -> str | None:
-        if value is None or value == TODAY:
+        if value == TODAY:
             return value
-        if not ID_PATTERN.match(value):
-            problems.append(f"the {role} scenario id `{value[:40]}` is not a scenario id")
-            return None
-        if value not in known:
-            problems.append(
-                f"no saved scenario has the id `{value}` (the {role}); it may be deleted"
-            )
-            return None
-        return value
+        return _checked_id(value, known, "scenario", role, problems)
 
     params = st.query_params
     a = check(params.get("a", TODAY), "left") or TODAY
@@ -89,24 +92,10 @@ def _label(alignment: str, names: dict[str, str]) -> str:
 def _read_plan_choice(plans: pd.DataFrame) -> tuple[str | None, str | None, list[str]]:
     """Return (qa, qb, problems): the quota plans the URL names, unknown or malformed ids dropped."""
     known = set(plans["plan_id"])
-    problems = []
-
-    def check(value: str | None, role: str) -> str | None:
-        if value is None:
-            return None
-        if not ID_PATTERN.match(value):
-            problems.append(f"the {role} quota plan id `{value[:40]}` is not a quota plan id")
-            return None
-        if value not in known:
-            problems.append(
-                f"no saved quota plan has the id `{value}` (the {role}); it may be deleted"
-            )
-            return None
-        return value
-
+    problems: list[str] = []
     return (
-        check(st.query_params.get("qa"), "left"),
-        check(st.query_params.get("qb"), "right"),
+        _checked_id(st.query_params.get("qa"), known, "quota plan", "left", problems),
+        _checked_id(st.query_params.get("qb"), known, "quota plan", "right", problems),
         problems,
     )
 

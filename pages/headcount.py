@@ -14,7 +14,7 @@ from engine.scenario import ScenarioSpec, run_rebalance, scenario_id
 from engine.store import Dataset
 from ui import charts
 from ui import format as fmt
-from ui.state import ensure_app_shell, get_store, load_dataset, load_potential
+from ui.state import ensure_app_shell, get_store, load_dataset, potential_or_none
 
 ensure_app_shell()
 
@@ -24,13 +24,6 @@ def _sweeps() -> tuple[dict, threading.Lock]:
     # Finished sweeps, shared by every session of this server: a sweep takes up
     # to a minute and the same question on the same data has the same answer.
     return {}, threading.Lock()
-
-
-def _potential(dataset: Dataset, version: str) -> pd.Series | None:
-    try:
-        return load_potential(dataset, version)
-    except ValueError:
-        return None
 
 
 def _settings_form(today: int) -> tuple[list[int], ResponseSettings, float] | None:
@@ -108,7 +101,7 @@ def _sweep(
     table = headcount_sweep(
         dataset,
         version,
-        _potential(dataset, version),
+        potential_or_none(dataset, version),
         counts,
         ScenarioSpec(),
         response,
@@ -168,7 +161,7 @@ def _save_as_scenario(sweep: pd.DataFrame, dataset: Dataset, version: str) -> No
     store = get_store()
     if store.scenario(sid) is None:
         with st.spinner(f"Aligning the {pick}-rep team and saving it…"):
-            run = run_rebalance(dataset, version, _potential(dataset, version), spec)
+            run = run_rebalance(dataset, version, potential_or_none(dataset, version), spec)
             store.save_scenario(run.record)
     st.success(
         f"Saved as scenario `{sid}`: [open it in the Scenario builder](rebalance?scenario={sid}) "

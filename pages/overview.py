@@ -9,7 +9,7 @@ from engine.metrics import MetricSettings, account_view, rep_loads, score_alignm
 from engine.store import Dataset
 from ui import charts, maps
 from ui import format as fmt
-from ui.state import ensure_app_shell, load_dataset, load_potential, use_basemap
+from ui.state import ensure_app_shell, load_dataset, potential_or_none, use_basemap
 
 ensure_app_shell()
 
@@ -19,10 +19,7 @@ SETTINGS = MetricSettings()
 @st.cache_data(show_spinner="Scoring today's alignment…", max_entries=4)
 def _today(version: str, _dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame, bool]:
     # Keyed on the data version: the dataset itself is not hashed.
-    try:
-        potential = load_potential(_dataset, version)
-    except ValueError:  # too little history to learn from: balance on last year's revenue
-        potential = None
+    potential = potential_or_none(_dataset, version)  # None: too little history to learn from
     view = account_view(_dataset, potential)
     return view, rep_loads(view, _dataset.reps, settings=SETTINGS), potential is not None
 

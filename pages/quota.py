@@ -26,6 +26,7 @@ from engine.quota import (
     quota_plan_id,
     quota_plan_record,
 )
+from engine.roster import HIRED
 from engine.scenario import SCENARIO_COLUMN, saved_roster, scenario_view
 from engine.schema import SCENARIO_NAME_MAX, TODAY_ALIGNMENT
 from engine.store import Dataset
@@ -176,7 +177,7 @@ def _new_hire_note(reps: pd.DataFrame) -> str:
     change = hired["change"] if "change" in hired else pd.Series("", index=hired.index)
     who = [
         f"{name} (hired in this scenario: a book for {capacity:g} FTE, not ramped again)"
-        if kind in ("added", "placed")
+        if kind in HIRED
         else str(name)
         for name, kind, capacity in zip(hired["name"], change, hired["capacity"], strict=True)
     ]

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from engine.metrics import MetricSettings, compare_kpis, rep_loads
-from engine.roster import Roster, candidate_cities
+from engine.roster import HIRED, Roster, candidate_cities
 from engine.scenario import (
     SCENARIO_COLUMN,
     ScenarioRun,
@@ -23,7 +23,7 @@ from engine.store import Dataset
 from ui import charts, maps, tables
 from ui import format as fmt
 from ui.roster_editor import roster_from_tables, team_editor
-from ui.state import ensure_app_shell, get_store, load_dataset, load_potential, use_basemap
+from ui.state import ensure_app_shell, get_store, load_dataset, potential_or_none, use_basemap
 
 ensure_app_shell()
 
@@ -40,17 +40,12 @@ QUERY_KEY = "scenario"
 CLONE_KEY = "clone"
 
 
-def _potential(dataset: Dataset, version: str) -> pd.Series | None:
-    try:
-        return load_potential(dataset, version)
-    except ValueError:  # too little history: balance on last year's revenue
-        return None
-
-
 @st.cache_data(show_spinner="Opening the scenario…", max_entries=16)
 def _reopen(scenario: str, version: str, _dataset: Dataset) -> ScenarioRun | None:
     # Keyed on the id and the data version: a saved run never changes under one id.
-    return reopen(get_store(), scenario, _dataset, version, _potential(_dataset, version), SETTINGS)
+    return reopen(
+        get_store(), scenario, _dataset, version, potential_or_none(_dataset, version), SETTINGS
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -243,7 +238,7 @@ def _team_changes(run: ScenarioRun) -> None:
         return
     lines = []
     for rep in changed.itertuples():
-        if rep.change in ("added", "placed"):
+        if rep.change in HIRED:
             how = "placed by Realign" if rep.change == "placed" else "hired"
             lines.append(
                 f"- **{rep.name}** ({rep.rep_id}) joins in {rep.home_city}, {rep.home_state}: "
@@ -355,7 +350,7 @@ def _show(run: ScenarioRun, dataset: Dataset, version: str) -> None:
             previous_col="owner_rep_id",
             outline_max_km=SETTINGS.far_km,
             basemap=use_basemap(),
-            added=run.reps.loc[run.reps["change"].isin(["added", "placed"]), "rep_id"],
+            added=run.reps.loc[run.reps["change"].isin(HIRED), "rep_id"],
             removed=run.removed,
         ),
         height=520,
@@ -389,7 +384,9 @@ def _tradeoff_section(dataset: Dataset, version: str, spec: ScenarioSpec) -> Non
         def progress(done: int, total: int) -> None:
             bar.progress(done / total, text=f"Run {done} of {total} done")
 
-        points = tradeoff_curve(dataset, _potential(dataset, version), spec, POSITIONS, progress)
+        points = tradeoff_curve(
+            dataset, potential_or_none(dataset, version), spec, POSITIONS, progress
+        )
         bar.empty()
         st.session_state["rb_tradeoff_cache"] = {key: points}
     st.altair_chart(charts.tradeoff_chart(points, spec.keep_vs_compact), width="stretch")
@@ -401,7 +398,7 @@ if dataset.accounts.empty or dataset.reps.empty:
     st.info("No accounts or reps are loaded yet. Import them on the **Data** page.")
     st.stop()
 
-potential = _potential(dataset, version)
+potential = potential_or_none(dataset, version)
 st.caption(
     "Rebalance today's territories so every rep gets a fair share of forecast potential and "
     "a workload they can carry, with short drives and as few moved customers as possible."

@@ -97,6 +97,17 @@ def load_potential(
     return _potential(version, horizon, discount_rate, _forecast_code(), dataset)
 
 
+def potential_or_none(dataset: Dataset, version: str) -> pd.Series | None:
+    """Return the forecast potential, or None when the history is too short to forecast from.
+
+    With None, `engine.metrics.account_view` (and every page) uses last year's revenue.
+    """
+    try:
+        return load_potential(dataset, version)
+    except ValueError:
+        return None
+
+
 def clear_data_cache() -> None:
     """Forget cached tables after the store changed (e.g. after an import)."""
     _dataset.clear()

@@ -103,7 +103,7 @@ st.pydeck_chart(
 )
 st.caption(
     "Dots are accounts coloured by owner (size = revenue); ringed dots are rep home bases; "
-    f"shaded outlines enclose each rep's accounts within {fmt.km(SETTINGS.far_km)} of home."
+    f"shaded areas enclose each rep's accounts within {fmt.km(SETTINGS.far_km)} of home."
 )
 
 st.subheader("Load per rep against the target band")

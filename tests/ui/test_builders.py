@@ -24,6 +24,8 @@ def test_territory_map_has_accounts_outlines_and_homes():
     spec = json.loads(deck.to_json())
     ids = [layer["id"] for layer in spec["layers"]]
     assert ids == ["territories", "accounts", "moved", "rep_homes", "removed_reps"]
+    # Shaded hulls without a stroke: one WebGL program fewer for the first map.
+    assert spec["layers"][0]["@@type"] == "SolidPolygonLayer"
     accounts_layer = next(la for la in spec["layers"] if la["id"] == "accounts")
     assert len(accounts_layer["data"]) == 4
     tooltips = " ".join(d["title"] + " " + d["detail"] for d in accounts_layer["data"])

@@ -7,11 +7,20 @@ import streamlit as st
 
 from engine.metrics import MetricSettings, account_view, rep_loads, score_alignment
 from engine.store import Dataset
-from ui import charts, maps
 from ui import format as fmt
+from ui import maps
 from ui.state import ensure_app_shell, load_dataset, potential_or_none, use_basemap
 
 ensure_app_shell()
+st.title("Today's territories")
+head = st.container()
+map_slot = st.empty()
+# The map's frame goes out first, its layers holding no rows: the browser loads
+# the map code and prepares the layers' shaders while the numbers below are
+# computed, then draws the accounts into the same map.
+map_slot.pydeck_chart(maps.map_skeleton(basemap=use_basemap()), height=560, key="overview_map")
+
+from ui import charts  # altair takes a moment to import: after the map frame is out
 
 SETTINGS = MetricSettings()
 
@@ -25,21 +34,26 @@ def _today(version: str, _dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame,
 
 
 dataset, version = load_dataset()
-st.title("Today's territories")
 
 if dataset.accounts.empty or dataset.reps.empty:
-    st.info("No accounts or reps are loaded yet. Import them on the **Data** page.")
+    map_slot.empty()
+    head.info("No accounts or reps are loaded yet. Import them on the **Data** page.")
     st.stop()
 
 view, loads, forecast_ok = _today(version, dataset)
+map_slot.pydeck_chart(
+    maps.territory_map(view, dataset.reps, outline_max_km=SETTINGS.far_km, basemap=use_basemap()),
+    height=560,
+    key="overview_map",
+)
 if not forecast_ok:
-    st.info(
+    head.info(
         "The history is too short to forecast from, so potential below is last year's "
         "revenue. Import more years of history on the **Data** page."
     )
 kpis = score_alignment(view, dataset.reps, settings=SETTINGS)
 
-top = st.columns(4)
+top = head.columns(4)
 top[0].metric("Reps", fmt.count(kpis.reps), help=f"Loaded cost {fmt.money(kpis.cost)} a year.")
 top[1].metric(
     "Accounts",
@@ -56,7 +70,7 @@ top[3].metric(
     fmt.money(kpis.potential),
     help="Forecast discounted revenue, expansion and prospect wins; see the Forecast page.",
 )
-spread = st.columns(4)
+spread = head.columns(4)
 spread[0].metric(
     "Potential spread",
     fmt.ratio(kpis.potential_max_min),
@@ -87,7 +101,7 @@ spread[3].metric(
     help=f"Potential-weighted: {fmt.km(kpis.potential_weighted_km)}.",
 )
 
-st.caption(
+head.caption(
     f"{fmt.count(kpis.reps_outside_potential_band)} of {kpis.reps} reps are more than "
     f"{fmt.pct(SETTINGS.band)} off their potential target · "
     f"{kpis.overloaded_reps} overloaded and {kpis.underloaded_reps} under-loaded on workload "
@@ -96,11 +110,6 @@ st.caption(
     f"{fmt.km(SETTINGS.far_km)} from their rep."
 )
 
-st.pydeck_chart(
-    maps.territory_map(view, dataset.reps, outline_max_km=SETTINGS.far_km, basemap=use_basemap()),
-    height=560,
-    key="overview_map",
-)
 st.caption(
     "Dots are accounts coloured by owner (size = revenue); ringed dots are rep home bases; "
     f"shaded areas enclose each rep's accounts within {fmt.km(SETTINGS.far_km)} of home."

@@ -173,6 +173,21 @@ def territory_map(
     gone["title"] = gone["name"].astype(str)
     gone["detail"] = "Not in this plan (home base: " + gone["home_city"].astype(str) + ")"
 
+    view_state = initial_view(accounts["lat"], accounts["lon"])
+    return _deck(outlines, pts, moved, homes, gone, view_state, basemap)
+
+
+def _deck(
+    outlines: pd.DataFrame,
+    pts: pd.DataFrame,
+    moved: pd.DataFrame,
+    homes: pd.DataFrame,
+    gone: pd.DataFrame,
+    view_state: pdk.ViewState,
+    basemap: bool,
+) -> pdk.Deck:
+    """Return the map's layers over the given rows (the layer set is the same for every map)."""
+
     # Territories are shaded, not stroked: a stroked PolygonLayer adds a
     # PathLayer, which more than doubled the CPU a browser without a GPU (WebGL
     # drawn in software) spends drawing the first map (1.3 s → 3.2 s).
@@ -241,7 +256,7 @@ def territory_map(
     ]
     return CompactDeck(
         layers=layers,
-        initial_view_state=initial_view(accounts["lat"], accounts["lon"]),
+        initial_view_state=view_state,
         # The sentinel style with no provider tells Streamlit to draw no basemap.
         **({"map_provider": "carto", "map_style": "light"} if basemap else {"map_provider": None}),
         tooltip={
@@ -249,3 +264,33 @@ def territory_map(
             "style": {"fontSize": "12px", "whiteSpace": "pre-line"},
         },
     )
+
+
+def map_skeleton(basemap: bool = True) -> pdk.Deck:
+    """Return the territory map's layers with one invisible row each, framing the lower 48 states."""
+    clear = [0, 0, 0, 0]
+    where = {"lon": -96.0, "lat": 39.0, "home_lon": -96.0, "home_lat": 39.0}
+    text = {"title": "", "detail": ""}
+    one = pd.DataFrame([{**where, **text, "radius": 1, "color": clear, "outline": clear}])
+    outline = pd.DataFrame(
+        [
+            {
+                "polygon": [[-96.0, 39.0], [-95.99, 39.0], [-96.0, 39.01]],
+                "fill": clear,
+                **text,
+            }
+        ]
+    )
+    deck = _deck(
+        outline,
+        one,
+        one,
+        one,
+        one,
+        pdk.ViewState(latitude=39.0, longitude=-96.0, zoom=3.6),
+        basemap,
+    )
+    for layer in deck.layers:  # rings drawn in a fixed colour too
+        if hasattr(layer, "get_line_color"):
+            layer.get_line_color = clear
+    return deck

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from streamlit.testing.v1 import AppTest
 from tiny_data import make_dataset
 
@@ -26,6 +28,12 @@ def test_overview_shows_kpis_map_and_loads(tiny_store_path):
     assert list(table["Accounts"]) == [2, 1]
     # A2 is 111 km from home and A3 sits on its rep's home: nobody is beyond 250 km.
     assert "0 accounts ($0 revenue) are more than 250 km" in at.caption[0].value
+    # The map frame drawn first is replaced by the map of the data: one map, four accounts.
+    decks = at.get("deck_gl_json_chart")
+    assert len(decks) == 1
+    layers = {layer["id"]: layer for layer in json.loads(decks[0].proto.json)["layers"]}
+    assert len(layers["accounts"]["data"]) == 4
+    assert len(layers["rep_homes"]["data"]) == 2
 
 
 def test_overview_runs_on_the_sample_data(tmp_path, monkeypatch):
@@ -62,3 +70,13 @@ def test_overview_says_when_there_is_too_little_history_to_forecast(tmp_path, mo
     assert not at.exception, at.exception
     assert any("too short to forecast" in i.value for i in at.info)
     assert "Potential (= last year's revenue)" in {m.label for m in at.metric}
+
+
+def test_overview_without_reps_says_so_and_leaves_no_empty_map(tmp_path, monkeypatch):
+    tiny = make_dataset()
+    unowned = tiny.accounts.assign(owner_rep_id=None)
+    _store_with(tmp_path, monkeypatch, type(tiny)(unowned, tiny.reps.iloc[0:0], tiny.history))
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert any("No accounts or reps are loaded yet" in i.value for i in at.info)
+    assert not at.get("deck_gl_json_chart")

@@ -149,3 +149,25 @@ def test_headcount_chart_has_three_panels_with_today_and_the_best_marked():
     # Today's rule in every panel; the best-profit diamond only on profit.
     assert all(len(panel["layer"]) >= 2 for panel in spec["vconcat"])
     assert len(spec["vconcat"][2]["layer"]) == 3 and len(spec["vconcat"][0]["layer"]) == 2
+
+
+def test_map_skeleton_has_the_maps_layers_and_shows_nothing():
+    dataset = make_dataset()
+    full = json.loads(maps.territory_map(account_view(dataset), dataset.reps).to_json())
+    skeleton = json.loads(maps.map_skeleton().to_json())
+
+    def kinds(spec):
+        return [(layer["id"], layer["@@type"]) for layer in spec["layers"]]
+
+    # Same layers, so the browser reuses what it prepared for the frame when the data comes.
+    assert kinds(skeleton) == kinds(full)
+    for layer in skeleton["layers"]:
+        assert len(layer["data"]) == 1  # one row: an empty layer is never drawn, so never prepared
+        row = layer["data"][0]
+        for colour in ("fill", "color", "outline"):
+            if colour in row:
+                assert row[colour][3] == 0, (layer["id"], colour)
+        line = layer.get("getLineColor")  # a fixed colour, or "@@=column"
+        if isinstance(line, str):
+            line = row[line.removeprefix("@@=")]
+        assert line is None or line[3] == 0, layer["id"]

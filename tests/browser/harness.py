@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import subprocess
@@ -27,7 +28,31 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-MAP_CANVAS = "[data-testid='stDeckGlJsonChart'] canvas"
+MAP = "[data-testid='stDeckGlJsonChart']"
+MAP_CANVAS = f"{MAP} canvas"
+# Clearly coloured pixels in a map's screenshot once its accounts are drawn; the
+# sample's dots and territories make about 28,000 on a 1400-pixel-wide page, the
+# map's empty frame (drawn before the data arrives) none.
+DRAWN_PIXELS = 5_000
+
+
+def coloured_pixels(png: bytes) -> int:
+    """Return how many pixels of a PNG are clearly coloured (not white, grey or black)."""
+    import numpy as np
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    return int(((rgb.max(axis=2) - rgb.min(axis=2)) > 60).sum())
+
+
+def wait_for_drawn_map(page, timeout_s: float = 60.0) -> int:
+    """Wait until the page's first map shows coloured dots; return how many pixels are coloured."""
+    deadline = time.monotonic() + timeout_s
+    while (found := coloured_pixels(page.locator(MAP).first.screenshot())) < DRAWN_PIXELS:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the map shows {found} coloured pixels after {timeout_s:.0f} s")
+        time.sleep(0.05)
+    return found
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 
 import pytest
-from harness import CHROMIUM, CHROMIUM_ARGS, MAP_CANVAS, running_app
+from harness import CHROMIUM, CHROMIUM_ARGS, MAP_CANVAS, running_app, wait_for_drawn_map
 
 pytestmark = pytest.mark.browser
 
@@ -112,6 +112,7 @@ def test_page_renders_without_errors(server, browser, path):
         canvas.wait_for(state="visible", timeout=60_000)
         box = canvas.bounding_box()
         assert box and box["width"] > 300 and box["height"] > 300, "the map canvas is not drawn"
+        wait_for_drawn_map(page)  # the accounts, not only the map's empty frame
     page.wait_for_timeout(1500)  # let deck.gl and vega finish drawing before the screenshot
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{path or 'overview'}.png"), full_page=True)

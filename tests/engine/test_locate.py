@@ -8,6 +8,7 @@ against the true optimum without trusting any solver.
 from __future__ import annotations
 
 import itertools
+import time
 
 import numpy as np
 import pytest
@@ -228,6 +229,92 @@ def test_same_inputs_same_plan() -> None:
     second = locate(cost, demand, capacity, 3, time_limit_s=20)
     assert first.open_sites == second.open_sites
     assert first.assignment.tolist() == second.assignment.tolist()
+
+
+def test_moving_a_site_gives_an_empty_area_its_own_site() -> None:
+    # Three groups on a line; the plan has two sites in the first group and none in the third.
+    x = np.concatenate([np.arange(5.0), 100 + np.arange(5.0), 200 + np.arange(5.0)])
+    cost = np.abs(x[:, None] - x[None, :])
+    prob = locate_module._validate(cost, np.ones(15), 15.0, 3, [])
+    sites = np.array([0, 3, 7])
+    assignment = locate_module._allocate(prob, sites)
+    start = locate_module._Plan(sites, assignment, float(cost[np.arange(15), assignment].sum()))
+    for tries in (None, 20):
+        moved = locate_module._move_a_site(prob, start, float("inf"), tries=tries)
+        assert moved is not None
+        assert moved.objective < start.objective
+        assert any(s >= 10 for s in moved.sites)
+        locate_module._check_plan(prob, moved)
+
+
+# -- the integer program over the whole plan, near pairs only ----------------------
+
+
+def test_near_pairs_keep_the_plan_and_never_a_forbidden_pair() -> None:
+    cost, demand, capacity = clustered(40, 4, seed=5)
+    cost[0, 1:] = np.inf  # point 0 may only go to site 0
+    prob = locate_module._validate(cost, demand, capacity, 4, [])
+    plan = locate_module._first_plan(prob)
+    keep = locate_module._near_pairs(prob, plan)
+    assert keep[np.arange(40), plan.assignment].all()
+    assert not (keep & ~np.isfinite(cost)).any()
+    assert keep[0].tolist() == [True] + [False] * 39
+    # Every point keeps at least its NEAR_SITES cheapest allowed sites.
+    assert (keep.sum(axis=1)[1:] >= locate_module.NEAR_SITES).all()
+
+
+def test_whole_program_reaches_the_optimum_when_every_pair_is_near(monkeypatch) -> None:
+    cost, demand, capacity = clustered(24, 3, seed=7)
+    prob = locate_module._validate(cost, demand, capacity, 3, [2])
+    monkeypatch.setattr(locate_module, "NEAR_SITES", 24)
+    # A poor but feasible start: the three largest-index sites with the fixed one.
+    sites = np.array([2, 21, 22])
+    assignment = locate_module._allocate(prob, sites)
+    start = locate_module._Plan(sites, assignment, float(cost[np.arange(24), assignment].sum()))
+    better = locate_module._solve_near(prob, start, time.perf_counter() + 30)
+    whole, _ = locate_module._solve_whole(prob, deadline=float("inf"))
+    assert better.objective == pytest.approx(whole.objective, rel=1e-6)
+    assert 2 in better.sites
+    locate_module._check_plan(prob, better)
+
+
+def test_whole_program_never_returns_a_worse_plan() -> None:
+    cost, demand, capacity = clustered(30, 3, seed=8)
+    prob = locate_module._validate(cost, demand, capacity, 3, [])
+    whole, _ = locate_module._solve_whole(prob, deadline=float("inf"))
+    again = locate_module._solve_near(prob, whole, time.perf_counter() + 10)
+    assert again.objective <= whole.objective + 1e-9
+    # With no time left the plan comes back as it was.
+    assert locate_module._solve_near(prob, whole, time.perf_counter()) is whole
+
+
+def test_other_highs_models_still_solve_after_locate(monkeypatch) -> None:
+    """HiGHS keeps one thread pool per process; locate must leave it usable for other models."""
+    import highspy
+
+    monkeypatch.setattr(locate_module, "EXACT_PAIRS", 0)
+    cost, demand, capacity = clustered(30, 3, seed=10)
+    locate(cost, demand, capacity, 3, time_limit_s=2)
+    h = highspy.Highs()
+    h.silent()
+    h.addVars(2, np.zeros(2), np.full(2, 4.0))
+    h.changeColsCost(2, np.arange(2, dtype=np.int32), np.array([-1.0, -2.0]))
+    h.addRow(-highspy.kHighsInf, 5.0, 2, np.arange(2, dtype=np.int32), np.ones(2))
+    h.changeColsIntegrality(
+        2, np.arange(2, dtype=np.int32), np.array([highspy.HighsVarType.kInteger] * 2)
+    )
+    h.run()
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    assert h.getInfo().objective_function_value == pytest.approx(-9.0)
+
+
+def test_search_path_keeps_the_time_limit(monkeypatch) -> None:
+    monkeypatch.setattr(locate_module, "EXACT_PAIRS", 0)
+    cost, demand, capacity = clustered(150, 15, seed=9)
+    started = time.perf_counter()
+    result = locate(cost, demand, capacity, 15, fixed=[3, 40], time_limit_s=1.5)
+    assert time.perf_counter() - started < 1.5 + 0.3
+    assert_valid(result, cost, demand, np.full(150, capacity), 15, (3, 40))
 
 
 # -- errors an analyst can act on ---------------------------------------------------

@@ -17,11 +17,19 @@ that gap meets the target.
 Run from the repository root: `python bench/locate.py` (`--quick` for the small
 instances only; `--sizes 200x20,400x40` and `--seeds 3` to choose; `--exact-limit`
 and `--jobs` for the exact solves, which may run side by side).
+
+The exact solves take many minutes each, so their results are kept in
+bench/locate_exact.json, keyed by size, seed and time limit, with the machine
+and date they were made on; a later run reuses them. `--recompute-exact` solves
+them again (and replaces the kept ones).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import json
+import multiprocessing
 import os
 import platform
 import sys
@@ -39,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 from engine.locate import locate  # noqa: E402
 
 SLACK = 1.2  # total capacity / total demand
+CACHE = Path(__file__).with_name("locate_exact.json")
 
 
 def instance(n: int, p: int, seed: int) -> tuple[NDArray, NDArray, float]:
@@ -109,6 +118,32 @@ def exact(args: tuple[int, int, int, float]) -> dict:
     }
 
 
+def cache_key(n: int, p: int, seed: int, limit: float) -> str:
+    """Return the key of one exact solve in the cache file."""
+    return f"{n}x{p} seed {seed} limit {limit:g} s"
+
+
+def load_cache() -> dict:
+    """Return the kept exact results (an empty table if there are none yet)."""
+    if CACHE.exists():
+        return json.loads(CACHE.read_text())
+    return {"about": "Exact HiGHS solves of bench/locate.py instances", "results": {}}
+
+
+def save_cache(cache: dict) -> None:
+    """Write the kept exact results back, keys sorted so diffs stay small."""
+    ordered = cache | {"results": dict(sorted(cache["results"].items()))}
+    CACHE.write_text(json.dumps(ordered, indent=1, ensure_ascii=False) + "\n")
+
+
+def machine() -> str:
+    """Return a one-line description of this machine."""
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, "
+        f"python {platform.python_version()}"
+    )
+
+
 def fmt(value: float | None, spec: str) -> str:
     """Return a number formatted for the table, or a dash."""
     return "–" if value is None else format(value, spec)
@@ -122,6 +157,11 @@ def main() -> None:
     parser.add_argument("--exact-limit", type=float, default=600.0, help="s, up to 200 points")
     parser.add_argument("--exact-limit-large", type=float, default=900.0, help="s, above 200")
     parser.add_argument("--jobs", type=int, default=1, help="exact solves side by side")
+    parser.add_argument(
+        "--recompute-exact",
+        action="store_true",
+        help=f"solve the exact models again instead of reusing {CACHE.name}",
+    )
     args = parser.parse_args()
 
     default = "50x5,100x10" if args.quick else "50x5,100x10,200x20,400x40"
@@ -149,17 +189,37 @@ def main() -> None:
         (n, p, seed, args.exact_limit if n <= 200 else args.exact_limit_large)
         for n, p, seed in plan
     ]
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        exacts = dict(zip(plan, pool.map(exact, jobs), strict=True))
+    cache = load_cache()
+    kept = cache["results"]
+    todo = [job for job in jobs if args.recompute_exact or cache_key(*job) not in kept]
+    if todo:
+        load_before_exact = os.getloadavg()[0]
+        # Fresh worker processes: a forked copy of this one would inherit HiGHS's thread pool,
+        # started by `locate` above, without its threads, and wait for them forever.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=args.jobs, mp_context=context) as pool:
+            for job, result in zip(todo, pool.map(exact, todo), strict=True):
+                kept[cache_key(*job)] = result | {
+                    "machine": machine(),
+                    "date": datetime.date.today().isoformat(),
+                    "jobs": args.jobs,
+                    "load_before": round(load_before_exact, 2),
+                }
+                save_cache(cache)
+    exacts = {
+        (n, p, seed): kept[cache_key(n, p, seed, limit)]
+        for (n, p, seed), (*_, limit) in zip(plan, jobs, strict=True)
+    }
 
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, "
-        f"python {platform.python_version()}"
-    )
+    print(f"machine: {machine()}")
     print(
         f"load average (1 min): {load_before:.2f} before ours, {load_after_ours:.2f} after; "
-        f"exact solves {args.jobs} at a time"
+        f"exact solves: {len(todo)} now, {args.jobs} at a time; {len(plan) - len(todo)} from "
+        f"{CACHE.name}"
     )
+    for key in sorted({cache_key(*job) for job in jobs} - {cache_key(*job) for job in todo}):
+        e = kept[key]
+        print(f"  kept: {key}, solved {e['date']} on {e['machine']}")
     header = (
         f"{'instance':<12}{'n':>5}{'m':>5}{'p':>4}{'our s':>7}{'our obj':>11}{'our bound':>11}"
         f"{'exact obj':>11}{'exact bound':>12}{'exact s':>9}{'our gap':>9}  target"

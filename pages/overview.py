@@ -20,8 +20,6 @@ map_slot = st.empty()
 # computed, then draws the accounts into the same map.
 map_slot.pydeck_chart(maps.map_skeleton(basemap=use_basemap()), height=560, key="overview_map")
 
-from ui import charts  # altair takes a moment to import: after the map frame is out
-
 SETTINGS = MetricSettings()
 
 
@@ -114,6 +112,8 @@ st.caption(
     "Dots are accounts coloured by owner (size = revenue); ringed dots are rep home bases; "
     f"shaded areas enclose each rep's accounts within {fmt.km(SETTINGS.far_km)} of home."
 )
+
+from ui import charts  # altair takes a moment to import: after the map is out
 
 st.subheader("Load per rep against the target band")
 st.altair_chart(charts.load_vs_band(loads, SETTINGS.band), width="stretch")

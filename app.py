@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from ui.state import get_store
+
 st.set_page_config(page_title="Realign", page_icon="🗺️", layout="wide")
 
 pages = [
@@ -19,19 +21,11 @@ navigation = st.navigation(pages)
 with st.sidebar:
     st.markdown("### Realign")
     st.caption("Territory and quota what-ifs on forecast potential.")
-    about_data = st.empty()
-
-# The page runs before the store is opened here: the first thing a page draws
-# (the Overview's map frame) reaches the browser without waiting for the store
-# and its imports.
-try:
-    navigation.run()
-finally:
-    from ui.state import get_store
-
     info = get_store().info()
     if info:
-        about_data.caption(
+        st.caption(
             f"Data: {info.source} · version `{info.data_version}` · "
             f"loaded {info.loaded_at:%Y-%m-%d %H:%M} UTC"
         )
+
+navigation.run()

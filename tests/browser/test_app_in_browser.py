@@ -118,6 +118,8 @@ def test_page_renders_without_errors(server, browser, path):
     page.screenshot(path=str(SHOTS / f"{path or 'overview'}.png"), full_page=True)
     exceptions = page.locator("[data-testid='stException']")
     assert exceptions.count() == 0, exceptions.first.inner_text()
+    # The shared sidebar names the data on every page, pages that stop early included.
+    assert "Data: " in page.locator("[data-testid='stSidebar']").inner_text()
     # Forgiven: what an unreachable basemap causes, and Streamlit's own probe of
     # `/<page>/_stcore/...` before it falls back to the server root on a deep link.
     probes_only = all(f"/{path}/_stcore/" in r for r in bad_responses)

@@ -25,6 +25,7 @@ _BASE_PALETTE = [
 UNASSIGNED_COLOR = (90, 90, 90)
 NEW_REP_OUTLINE = (0, 170, 70, 255)
 REMOVED_REP_OUTLINE = (220, 30, 30, 255)
+LOWER_48 = pdk.ViewState(latitude=39.0, longitude=-96.0, zoom=3.6)  # a map with nothing placed
 
 
 class CompactDeck(pdk.Deck):
@@ -90,7 +91,7 @@ def initial_view(lat: pd.Series, lon: pd.Series, width_px: int = 900) -> pdk.Vie
     """
     lat, lon = lat.dropna(), lon.dropna()
     if lat.empty:
-        return pdk.ViewState(latitude=39.0, longitude=-96.0, zoom=3.6)
+        return LOWER_48
     span = max(float(lon.max() - lon.min()), 1.3 * float(lat.max() - lat.min()) * 1.6, 0.05)
     zoom = float(np.clip(np.log2(360.0 * width_px / (512.0 * span * 1.1)), 2.0, 12.0))
     return pdk.ViewState(
@@ -287,7 +288,7 @@ def map_skeleton(basemap: bool = True) -> pdk.Deck:
         one,
         one,
         one,
-        pdk.ViewState(latitude=39.0, longitude=-96.0, zoom=3.6),
+        LOWER_48,
         basemap,
     )
     for layer in deck.layers:  # rings drawn in a fixed colour too

@@ -45,6 +45,23 @@ def coloured_pixels(png: bytes) -> int:
     return int(((rgb.max(axis=2) - rgb.min(axis=2)) > 60).sum())
 
 
+def wait_for_sized_maps(page, count: int, min_px: int, timeout_s: float = 60.0) -> None:
+    """Wait until the page shows `count` map canvases, each at least `min_px` wide and high.
+
+    deck.gl's canvas starts at the browser's default 300 x 150 and is sized to its map a
+    moment later, possibly after the script has finished running.
+    """
+    page.wait_for_function(
+        """([selector, count, min]) => {
+            const boxes = Array.from(document.querySelectorAll(selector),
+                                     (c) => c.getBoundingClientRect());
+            return boxes.length === count && boxes.every((r) => r.width > min && r.height > min);
+        }""",
+        arg=[MAP_CANVAS, count, min_px],
+        timeout=timeout_s * 1000,
+    )
+
+
 def wait_for_drawn_map(page, timeout_s: float = 60.0) -> int:
     """Wait until the page's first map shows coloured dots; return how many pixels are coloured."""
     deadline = time.monotonic() + timeout_s

@@ -17,7 +17,14 @@ import os
 from pathlib import Path
 
 import pytest
-from harness import CHROMIUM, CHROMIUM_ARGS, MAP_CANVAS, running_app, wait_for_drawn_map
+from harness import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    MAP_CANVAS,
+    running_app,
+    wait_for_drawn_map,
+    wait_for_sized_maps,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -108,10 +115,7 @@ def test_page_renders_without_errors(server, browser, path):
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
     )
     if path == "":
-        canvas = page.locator(MAP_CANVAS).first
-        canvas.wait_for(state="visible", timeout=60_000)
-        box = canvas.bounding_box()
-        assert box and box["width"] > 300 and box["height"] > 300, "the map canvas is not drawn"
+        wait_for_sized_maps(page, count=1, min_px=300)
         wait_for_drawn_map(page)  # the accounts, not only the map's empty frame
     page.wait_for_timeout(1500)  # let deck.gl and vega finish drawing before the screenshot
     SHOTS.mkdir(exist_ok=True)
@@ -159,12 +163,8 @@ def test_a_shared_comparison_link_opens_in_a_fresh_browser(server, browser, save
         page.wait_for_function(
             "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
         )
-        maps = page.locator(MAP_CANVAS)
-        maps.nth(1).wait_for(state="visible", timeout=60_000)
-        assert maps.count() == 2, f"expected two maps, found {maps.count()}"
-        for i in range(2):
-            box = maps.nth(i).bounding_box()
-            assert box and box["width"] > 200 and box["height"] > 200, f"map {i} is not drawn"
+        page.locator(MAP_CANVAS).nth(1).wait_for(state="visible", timeout=60_000)
+        wait_for_sized_maps(page, count=2, min_px=200)  # two maps, each drawn at full size
         # Both sides are the ones the link names.
         page.get_by_text(f"{SCENARIO_NAME} ({sid})").first.wait_for(timeout=30_000)
         kpi_table = page.locator("[data-testid='stDataFrame']").first

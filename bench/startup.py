@@ -27,7 +27,6 @@ from harness import (  # noqa: E402
 )
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-
 # Besides the map: the KPI strip, the load chart as drawn by vega, and the rep table.
 USABLE = (
     "[data-testid='stMetric']",

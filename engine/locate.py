@@ -114,6 +114,8 @@ SWAP_POINTS = 1500
 KICK_POOL = 10
 # Neighbourhoods grow from two territories up to this many before the search gives up.
 MAX_REGION = 5
+# Stands in for a forbidden pair's cost where sums must stay finite.
+_HUGE = 1e300
 # A plan replaces the incumbent only if it saves more than this share of the cost.
 IMPROVEMENT = 1e-9
 # Share of the time limit the lower bound may use at most.
@@ -487,16 +489,23 @@ def _polish(prob: _Problem, sites: NDArray[np.int64], assignment: NDArray[np.int
             continue
         if n > SWAP_POINTS:
             break
-        # Swaps: point i to point k's site and k to i's.
-        ci_k = c[:, here]  # cost of i at k's site
-        delta = current[:, None] + current[None, :] - ci_k - ci_k.T
-        dd = demand[:, None] - demand[None, :]
+        # Swaps: point i to point k's site and k to i's. A swap that saves has at least one
+        # point that some open site serves more cheaply, so only those are tried as i.
+        better = np.flatnonzero((c < current[:, None]).any(axis=1))
+        if not len(better):
+            break
+        site_i = here[better]
+        ci_k = c[better][:, here]  # cost of i at k's site
+        ck_i = c[:, site_i].T  # cost of k at i's site
+        delta = current[better][:, None] + current[None, :] - ci_k - ck_i
+        dd = demand[better][:, None] - demand[None, :]
         ok = (load[here][None, :] + dd <= cap[here][None, :]) & (
-            load[here][:, None] - dd <= cap[here][:, None]
+            load[site_i][:, None] - dd <= cap[site_i][:, None]
         )
-        delta = np.where(ok & (here[:, None] != here[None, :]), delta, -np.inf)
-        i, k = np.unravel_index(int(np.argmax(delta)), delta.shape)
-        if delta[i, k] > 1e-12 * max(current.sum(), 1.0):
+        delta = np.where(ok & (site_i[:, None] != here[None, :]), delta, -np.inf)
+        r, k = np.unravel_index(int(np.argmax(delta)), delta.shape)
+        if delta[r, k] > 1e-12 * max(current.sum(), 1.0):
+            i = better[r]
             here[i], here[k] = here[k], here[i]
             continue
         break
@@ -573,27 +582,39 @@ def _relocate(prob: _Problem, plan: _Plan) -> _Plan:
     Q_t ≥ Σ_M d_i minimising Σ_M c_it. The assignment is then tidied by
     `_polish`. Fixed sites never move.
     """
-    n = len(prob.demand)
+    n, m = prob.cost.shape
     rows = np.arange(n)
     fixed = set(prob.fixed.tolist())
+    # Forbidden pairs as a huge finite cost, so that a product with zero stays zero.
+    cost = np.where(prob.allowed, prob.cost, _HUGE)
     before = _Plan(plan.sites.copy(), plan.assignment.copy(), plan.objective)
     for _ in range(4 * prob.p + 10):
         moved = False
-        for s in list(plan.sites):
-            if int(s) in fixed:
+        sites = plan.sites
+        index = np.full(m, -1)
+        index[sites] = np.arange(len(sites))
+        territory = index[plan.assignment]
+        # Σ cost over each territory's points, for every candidate site: one product.
+        member = np.zeros((len(sites), n))
+        member[territory, rows] = 1.0
+        served_all = member @ cost
+        served_all[served_all >= _HUGE] = np.inf
+        loads = np.bincount(territory, weights=prob.demand, minlength=len(sites))
+        taken = np.zeros(m, dtype=bool)
+        taken[sites] = True
+        for k in range(len(sites)):
+            s = int(sites[k])
+            if s in fixed:
                 continue
-            members = plan.assignment == s
-            load = prob.demand[members].sum()
-            served = prob.cost[members].sum(axis=0)
-            taken = np.zeros(len(prob.capacity), dtype=bool)
-            taken[plan.sites] = True
             taken[s] = False
-            served = np.where(taken | (prob.capacity < load), np.inf, served)
+            served = np.where(taken | (prob.capacity < loads[k]), np.inf, served_all[k])
             t = int(np.argmin(served))
             if t != s and served[t] < served[s] - IMPROVEMENT * max(plan.objective, 1.0):
-                plan.sites[plan.sites == s] = t
-                plan.assignment[members] = t
+                sites[k] = t
+                plan.assignment[territory == k] = t
                 moved = True
+                s = t
+            taken[s] = True
         if not moved:
             break
         _polish(prob, plan.sites, plan.assignment)

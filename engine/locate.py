@@ -35,7 +35,7 @@ How it is solved, in plain words:
    other, re-place the orphaned points by regret and tidy as above. The best
    such move is kept while it saves cost.
 3. **Re-solving a few territories at a time.** A territory and its nearest
-   neighbours (two, three, then up to MAX_REGION territories) are cut out of
+   neighbours (MAX_REGION territories in all, two by default) are cut out of
    the plan and re-solved exactly as a small integer program with HiGHS: one
    site per territory among its best candidate sites, the same points, the
    rest of the plan untouched. A re-solve that saves cost is kept. Steps 2 and
@@ -113,7 +113,9 @@ KICKS_PER_SITE = 10
 SWAP_POINTS = 1500
 KICK_POOL = 10
 # Neighbourhoods grow from two territories up to this many before the search gives up.
-MAX_REGION = 5
+# Two: larger ones cost HiGHS far more time than their rare gains are worth within a few
+# seconds, time the site moves use better (bench/locate.py, 200 points, p = 20, 5 s).
+MAX_REGION = 2
 # Stands in for a forbidden pair's cost where sums must stay finite.
 _HUGE = 1e300
 # A plan replaces the incumbent only if it saves more than this share of the cost.
@@ -703,7 +705,8 @@ def _descend(
     Rounds alternate between re-solving every territory with its nearest
     neighbours (the same number of sites) and moving one site from where it is
     least missed to where another is most wanted (`_move_a_site`). When neither
-    improves, neighbourhoods grow by one territory, up to MAX_REGION; past
+    improves, neighbourhoods grow by one territory, up to MAX_REGION (if more
+    than two); past
     that, one site move among WIDE_SWAP_TRIES closings and openings is tried,
     and if it helps the rounds start again from two territories.
     """

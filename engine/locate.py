@@ -73,10 +73,9 @@ whole and exactly with HiGHS.
 The returned plan is checked to be exactly feasible; the returned bound is a
 proven lower bound, so `gap` says how far from the optimum the plan can be at
 most. The bound of this relaxation is weak for tight capacities: on the
-benchmark's clustered 200-point instances it sits 1–3 % below the best plans
-known (0.8 % below one optimum HiGHS proved, at least 1.2 % below another
-where HiGHS's own bound after 600 s is higher), and further when time is
-short, so a gap of a few percent does not mean the plan is that far off.
+benchmark's clustered 200-point instances, with a 5 s limit, it sits 0.8–2.5 %
+below the optima HiGHS proved for four of them (in 4–20 minutes each), so a
+gap of a few percent does not mean the plan is that far off.
 
 Sizes: built for up to about a thousand demand points and a few hundred
 candidate sites (the regret hand-out is O(n²·p)); group accounts by ZIP code

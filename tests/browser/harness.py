@@ -46,18 +46,23 @@ def coloured_pixels(png: bytes) -> int:
 
 
 def wait_for_sized_maps(page, count: int, min_px: int, timeout_s: float = 60.0) -> None:
-    """Wait until the page shows `count` map canvases, each at least `min_px` wide and high.
+    """Wait until the page shows `count` maps, each with a canvas at least `min_px` wide and high.
 
     deck.gl's canvas starts at the browser's default 300 x 150 and is sized to its map a
-    moment later, possibly after the script has finished running.
+    moment later, possibly after the script has finished running. (With the basemap on,
+    a map holds the basemap's canvas too.)
     """
     page.wait_for_function(
         """([selector, count, min]) => {
-            const boxes = Array.from(document.querySelectorAll(selector),
-                                     (c) => c.getBoundingClientRect());
-            return boxes.length === count && boxes.every((r) => r.width > min && r.height > min);
+            const maps = Array.from(document.querySelectorAll(selector));
+            const sized = (c) => {
+                const r = c.getBoundingClientRect();
+                return r.width > min && r.height > min;
+            };
+            return maps.length === count
+                && maps.every((m) => Array.from(m.querySelectorAll("canvas")).some(sized));
         }""",
-        arg=[MAP_CANVAS, count, min_px],
+        arg=[MAP, count, min_px],
         timeout=timeout_s * 1000,
     )
 

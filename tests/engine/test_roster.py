@@ -182,3 +182,48 @@ def test_candidate_cities_are_the_accounts_cities_at_their_real_centres():
     wichita = real.set_index("label").loc["Wichita, KS"]
     assert wichita["lat"] == pytest.approx(37.69, abs=0.2)
     assert wichita["lon"] == pytest.approx(-97.34, abs=0.2)
+
+
+def _towns(*where: tuple[str, float, float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "city": [name for name, _, _ in where],
+            "state": ["KS"] * len(where),
+            "label": [f"{name}, KS" for name, _, _ in where],
+            "lat": [lat for _, lat, _ in where],
+            "lon": [lon for _, _, lon in where],
+            "accounts": [10] * len(where),
+        }
+    )
+
+
+def test_a_placed_rep_goes_where_the_uncovered_accounts_are():
+    from engine.metrics import account_view
+    from engine.roster import place_new_reps
+
+    dataset = grid_dataset(side=8, reps=2)
+    west_only = dataset.reps[dataset.reps["rep_id"] == "R1"]  # the east has no rep
+    view = account_view(dataset, None)
+    towns = _towns(
+        ("Westville", 38.5, -100.3), ("Eastville", 38.5, -95.8), ("Faraway", 38.5, -82.0)
+    )
+    placed, notes = place_new_reps(view, west_only, 1, towns, ramp=0.5, time_limit_s=2.0)
+    assert placed["home_city"].tolist() == ["Eastville"]
+    assert placed["name"].tolist() == ["New rep 1 (Eastville)"]
+    assert placed["capacity"].tolist() == [0.5] and placed["change"].tolist() == ["placed"]
+    assert placed["home_lon"].iloc[0] == pytest.approx(-95.8)
+    assert placed["rep_id"].iloc[0] not in set(dataset.reps["rep_id"])
+    assert "Placed 1 new reps" in notes[0]
+
+
+def test_placement_says_when_there_are_too_few_cities():
+    from engine.metrics import account_view
+    from engine.roster import place_new_reps
+
+    dataset = grid_dataset(side=6, reps=2)
+    view = account_view(dataset, None)
+    towns = _towns(("Westville", 38.5, -100.3), ("Eastville", 38.5, -95.8))
+    with pytest.raises(ValueError, match="only 2 candidate cities for 3 new reps"):
+        place_new_reps(view, dataset.reps, 3, towns)
+    with pytest.raises(ValueError, match="no account is in a city of MO"):
+        place_new_reps(view, dataset.reps, 1, towns, state="MO")

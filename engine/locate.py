@@ -165,6 +165,9 @@ class _Problem:
     p: int
     fixed: NDArray[np.int64]
     allowed: NDArray[np.bool_]
+    # The cost with forbidden pairs at _HUGE, finite, so that sums of it can be taken as
+    # matrix products (0 × _HUGE = 0, where 0 × inf is NaN).
+    summable: NDArray[np.float64]
 
 
 @dataclass
@@ -319,7 +322,35 @@ def _validate(
             f"Total demand {total:,.6g} is more than the total capacity of the {p} largest sites "
             f"that could be open ({most:,.6g}); open more sites or raise capacity."
         )
-    return _Problem(cost=c, demand=d, capacity=q, p=p, fixed=fx, allowed=allowed)
+    return _Problem(
+        cost=c,
+        demand=d,
+        capacity=q,
+        p=p,
+        fixed=fx,
+        allowed=allowed,
+        summable=np.where(allowed, c, _HUGE),
+    )
+
+
+def _territory_costs(
+    prob: _Problem, sites: NDArray[np.int64], assignment: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    """Return, per site in `sites`, Σ cost over the points assigned to it, at every candidate.
+
+    Row k holds, for each candidate site t, what serving all of site k's points
+    from t would cost (+inf if one of them may not go to t; 0 for a site with
+    no points). One matrix product instead of a masked sum per territory.
+    """
+    index = np.full(len(prob.capacity), -1)
+    index[sites] = np.arange(len(sites))
+    territory = index[assignment]
+    inside = np.flatnonzero(territory >= 0)
+    member = np.zeros((len(sites), len(assignment)))
+    member[territory[inside], inside] = 1.0
+    sums = member @ prob.summable
+    sums[sums >= _HUGE] = np.inf
+    return sums
 
 
 def _check_plan(prob: _Problem, plan: _Plan) -> None:
@@ -586,8 +617,6 @@ def _relocate(prob: _Problem, plan: _Plan) -> _Plan:
     n, m = prob.cost.shape
     rows = np.arange(n)
     fixed = set(prob.fixed.tolist())
-    # Forbidden pairs as a huge finite cost, so that a product with zero stays zero.
-    cost = np.where(prob.allowed, prob.cost, _HUGE)
     before = _Plan(plan.sites.copy(), plan.assignment.copy(), plan.objective)
     for _ in range(4 * prob.p + 10):
         moved = False
@@ -595,11 +624,7 @@ def _relocate(prob: _Problem, plan: _Plan) -> _Plan:
         index = np.full(m, -1)
         index[sites] = np.arange(len(sites))
         territory = index[plan.assignment]
-        # Σ cost over each territory's points, for every candidate site: one product.
-        member = np.zeros((len(sites), n))
-        member[territory, rows] = 1.0
-        served_all = member @ cost
-        served_all[served_all >= _HUGE] = np.inf
+        served_all = _territory_costs(prob, sites, plan.assignment)
         loads = np.bincount(territory, weights=prob.demand, minlength=len(sites))
         taken = np.zeros(m, dtype=bool)
         taken[sites] = True
@@ -704,10 +729,9 @@ def _descend(
     Rounds alternate between re-solving every territory with its nearest
     neighbours (the same number of sites) and moving one site from where it is
     least missed to where another is most wanted (`_move_a_site`). When neither
-    improves, neighbourhoods grow by one territory, up to MAX_REGION (if more
-    than two); past
-    that, one site move among WIDE_SWAP_TRIES closings and openings is tried,
-    and if it helps the rounds start again from two territories.
+    improves, neighbourhoods grow by one territory, up to MAX_REGION (if that is
+    more than two); past that, one site move among WIDE_SWAP_TRIES closings and
+    openings is tried, and if it helps the rounds start again from two territories.
     """
     size = 2
     # `settled` holds neighbourhoods already re-solved without gain, keyed by their sites and
@@ -750,10 +774,9 @@ def _move_a_site(
     nearby territories keeps each area's count. This move changes it. The
     `tries` (SWAP_TRIES unless given) territories whose site looks cheapest to
     close (the extra cost of serving its points from their next-best open
-    site, capacity aside) are tried against the `tries` areas where a new
-    site looks most useful (the
-    saving of the best unopened candidate there, as a fractional knapsack over
-    the points it would win). Each pair is played out by `_swap_sites`; the
+    site, capacity aside) are tried against the `tries` areas where a new site
+    looks most useful (the saving of the best unopened candidate there, as a
+    fractional knapsack over the points it would win). Each pair is played out by `_swap_sites`; the
     cheapest result is returned if it beats the plan.
     """
     n = len(prob.demand)
@@ -772,7 +795,7 @@ def _move_a_site(
     saving, _ = _knapsacks(cost - current[:, None], prob.demand, prob.capacity)
     saving[sites] = 0.0
     # Credit each candidate's saving to the territory whose points it serves most cheaply.
-    near = np.array([cost[plan.assignment == s].sum(axis=0) for s in sites])
+    near = _territory_costs(prob, sites, plan.assignment)
     area = np.argmin(near, axis=0)
     open_guess = np.full(len(sites), 0.0)
     np.minimum.at(open_guess, area, saving)
@@ -875,10 +898,7 @@ def _resolve_region(
     # Candidates: each territory's best medians among free sites, in disjoint groups; the
     # sub-problem opens one per group, which keeps it small and free of symmetric twins.
     blocked = np.where(free, 0.0, np.inf)
-    rank = np.full((len(region), len(free)), np.inf)
-    for g, s in enumerate(region):
-        members = plan.assignment[points] == s
-        rank[g] = cost[members].sum(axis=0) + blocked
+    rank = _territory_costs(prob, region, plan.assignment) + blocked
     owner = np.argmin(rank, axis=0)
     owner[region] = np.arange(len(region))
     picks, groups = [], []
@@ -955,9 +975,8 @@ def _near_pairs(prob: _Problem, plan: _Plan) -> NDArray[np.bool_]:
     cost = prob.cost
     cand = np.zeros(m, dtype=bool)
     cand[plan.sites] = True
-    for s in plan.sites:
-        served = cost[plan.assignment == s].sum(axis=0)
-        cand[np.argsort(served, kind="stable")[:NEAR_MEDIANS]] = True
+    served = _territory_costs(prob, plan.sites, plan.assignment)
+    cand[np.argsort(served, axis=1, kind="stable")[:, :NEAR_MEDIANS].ravel()] = True
     current = cost[rows, plan.assignment]
     saving, _ = _knapsacks(cost - current[:, None], prob.demand, prob.capacity)
     saving[plan.sites] = np.inf

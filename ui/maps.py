@@ -270,27 +270,13 @@ def _deck(
 def map_skeleton(basemap: bool = True) -> pdk.Deck:
     """Return the territory map's layers with one invisible row each, framing the lower 48 states."""
     clear = [0, 0, 0, 0]
-    where = {"lon": -96.0, "lat": 39.0, "home_lon": -96.0, "home_lat": 39.0}
+    lon, lat = LOWER_48.longitude, LOWER_48.latitude
+    where = {"lon": lon, "lat": lat, "home_lon": lon, "home_lat": lat}
     text = {"title": "", "detail": ""}
     one = pd.DataFrame([{**where, **text, "radius": 1, "color": clear, "outline": clear}])
-    outline = pd.DataFrame(
-        [
-            {
-                "polygon": [[-96.0, 39.0], [-95.99, 39.0], [-96.0, 39.01]],
-                "fill": clear,
-                **text,
-            }
-        ]
-    )
-    deck = _deck(
-        outline,
-        one,
-        one,
-        one,
-        one,
-        LOWER_48,
-        basemap,
-    )
+    corner = [[lon, lat], [lon + 0.01, lat], [lon, lat + 0.01]]
+    outline = pd.DataFrame([{"polygon": corner, "fill": clear, **text}])
+    deck = _deck(outline, one, one, one, one, LOWER_48, basemap)
     for layer in deck.layers:  # rings drawn in a fixed colour too
         if hasattr(layer, "get_line_color"):
             layer.get_line_color = clear

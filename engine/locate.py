@@ -257,7 +257,7 @@ def _validate(
     cost: ArrayLike, demand: ArrayLike, capacity: float | ArrayLike, p: int, fixed: Sequence[int]
 ) -> _Problem:
     """Return the inputs as arrays, or raise ValueError saying what does not fit."""
-    c = np.array(cost, dtype=float)
+    c = np.array(cost, dtype=float, order="C")  # the compiled loops take rows in order
     if c.ndim != 2 or c.shape[0] == 0 or c.shape[1] == 0:
         raise ValueError(
             f"The cost table must have one row per demand point and one column per candidate "

@@ -231,6 +231,19 @@ def test_same_inputs_same_plan() -> None:
     assert first.assignment.tolist() == second.assignment.tolist()
 
 
+def test_a_table_in_any_memory_order_gives_the_same_plan() -> None:
+    # A transposed array or a DataFrame's values come column by column; the compiled loops
+    # take rows, so the table must be copied into row order first.
+    import pandas as pd
+
+    cost, demand, capacity = clustered(30, 3, seed=4)
+    first = locate(cost, demand, capacity, 3, time_limit_s=20)
+    for table in (np.asfortranarray(cost), pd.DataFrame(cost)):
+        again = locate(table, demand, capacity, 3, time_limit_s=20)
+        assert again.open_sites == first.open_sites
+        assert again.assignment.tolist() == first.assignment.tolist()
+
+
 def test_moving_a_site_gives_an_empty_area_its_own_site() -> None:
     # Three groups on a line; the plan has two sites in the first group and none in the third.
     x = np.concatenate([np.arange(5.0), 100 + np.arange(5.0), 200 + np.arange(5.0)])

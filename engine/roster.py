@@ -369,7 +369,24 @@ def _split_heavy(points: pd.DataFrame, most: float) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def place_new_reps(
+@dataclass(frozen=True)
+class PlacementProblem:
+    """The capacitated p-median behind placing new reps, as `engine.locate.locate` takes it.
+
+    Demand points are accounts grouped into grid cells (`demand_points`), the
+    heaviest split; candidate sites are today's reps' homes (open already:
+    `fixed`) followed by the `cities`; `p` is the reps plus the hires.
+    """
+
+    cost: np.ndarray
+    workload: np.ndarray
+    capacity: np.ndarray
+    p: int
+    fixed: tuple[int, ...]
+    cities: pd.DataFrame  # the candidate cities, in site order after the reps
+
+
+def placement_problem(
     view: pd.DataFrame,
     reps: pd.DataFrame,
     count: int,
@@ -378,20 +395,8 @@ def place_new_reps(
     state: str | None = None,
     max_candidates: int = 150,
     cell_deg: float = 1.0,
-    time_limit_s: float = 5.0,
-) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """Return `count` new reps placed in the cities where they pay most, and notes.
-
-    `view` is an account view (lat, lon, potential, workload_hours); `reps`
-    are the scenario's reps so far (open sites already); `cities` come from
-    `candidate_cities` (limited to `state` if given, largest first, at most
-    `max_candidates`). Returns rows in `REP_COLUMNS` + `change` = "placed",
-    named "New rep 1 (City)", with the median loaded cost of `reps`.
-    """
-    from engine.locate import locate
-
-    if count <= 0:
-        return pd.DataFrame(columns=[*REP_COLUMNS, "change"]), ()
+) -> PlacementProblem:
+    """Return the placement of `count` new reps as a p-median problem (see `place_new_reps`)."""
     pool = cities
     if state:
         pool = pool[pool["state"].astype(str).str.upper() == state.strip().upper()]
@@ -418,14 +423,47 @@ def place_new_reps(
     points = _split_heavy(points, 0.5 * float(site_capacity.min()))
     site_lat = np.concatenate([reps["home_lat"].to_numpy(float), pool["lat"].to_numpy(float)])
     site_lon = np.concatenate([reps["home_lon"].to_numpy(float), pool["lon"].to_numpy(float)])
-    cost = coverage_cost(points, site_lat, site_lon)
-    fixed = tuple(range(len(reps)))
+    return PlacementProblem(
+        cost=coverage_cost(points, site_lat, site_lon),
+        workload=points["workload"].to_numpy(dtype=float),
+        capacity=site_capacity,
+        p=len(reps) + count,
+        fixed=tuple(range(len(reps))),
+        cities=pool,
+    )
+
+
+def place_new_reps(
+    view: pd.DataFrame,
+    reps: pd.DataFrame,
+    count: int,
+    cities: pd.DataFrame,
+    ramp: float = DEFAULT_RAMP,
+    state: str | None = None,
+    max_candidates: int = 150,
+    cell_deg: float = 1.0,
+    time_limit_s: float = 5.0,
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Return `count` new reps placed in the cities where they pay most, and notes.
+
+    `view` is an account view (lat, lon, potential, workload_hours); `reps`
+    are the scenario's reps so far (open sites already); `cities` come from
+    `candidate_cities` (limited to `state` if given, largest first, at most
+    `max_candidates`). Returns rows in `REP_COLUMNS` + `change` = "placed",
+    named "New rep 1 (City)", with the median loaded cost of `reps`.
+    """
+    from engine.locate import locate
+
+    if count <= 0:
+        return pd.DataFrame(columns=[*REP_COLUMNS, "change"]), ()
+    problem = placement_problem(view, reps, count, cities, ramp, state, max_candidates, cell_deg)
+    pool = problem.cities
     result = locate(
-        cost,
-        points["workload"].to_numpy(),
-        site_capacity,
-        len(reps) + count,
-        fixed=fixed,
+        problem.cost,
+        problem.workload,
+        problem.capacity,
+        problem.p,
+        fixed=problem.fixed,
         time_limit_s=time_limit_s,
     )
     chosen = [s - len(reps) for s in sorted(result.open_sites) if s >= len(reps)]

@@ -216,6 +216,25 @@ def test_a_placed_rep_goes_where_the_uncovered_accounts_are():
     assert "Placed 1 new reps" in notes[0]
 
 
+def test_the_placement_problem_keeps_todays_reps_and_gives_hires_a_ramped_share():
+    from engine.metrics import account_view
+    from engine.roster import placement_problem
+
+    dataset = grid_dataset(side=6, reps=2)
+    view = account_view(dataset, None)
+    towns = _towns(("Westville", 38.5, -100.3), ("Eastville", 38.5, -95.8), ("Mid", 38.5, -98))
+    problem = placement_problem(view, dataset.reps, 1, towns, ramp=0.5)
+    reps = len(dataset.reps)
+    assert problem.p == reps + 1 and problem.fixed == tuple(range(reps))
+    assert problem.cost.shape == (len(problem.workload), reps + len(towns))
+    assert problem.cities["city"].tolist() == ["Westville", "Eastville", "Mid"]
+    # Every site may carry its FTE share of the team's workload plus 15 %; hires carry 0.5 FTE.
+    fte = np.concatenate([dataset.reps["capacity"].to_numpy(float), [0.5] * len(towns)])
+    per_fte = problem.workload.sum() / (dataset.reps["capacity"].sum() + 0.5) * 1.15
+    np.testing.assert_allclose(problem.capacity, fte * per_fte)
+    assert problem.workload.sum() == pytest.approx(view["workload_hours"].sum())
+
+
 def test_placement_says_when_there_are_too_few_cities():
     from engine.metrics import account_view
     from engine.roster import place_new_reps

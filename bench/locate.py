@@ -8,11 +8,17 @@ total demand × 1.2 / p, so the plan is tight but feasible.
 `locate` runs first, one instance after another with nothing else of ours
 running, under the time limit of the quality target (5 s up to 200 points,
 30 s above). Then the exact model, written here independently of the engine
-(x_ij ≤ y_j, capacity rows, Σ y = p; highspy, HiGHS's own settings), runs
-with a long time limit. Where HiGHS proves optimality our gap is to its
-optimum; where it does not, our gap is to the best proven lower bound (the
-larger of HiGHS's and ours), and the target column says "unproven" unless even
-that gap meets the target.
+(x_ij ≤ y_j, capacity rows, Σ y = p, fixed sites open; highspy, HiGHS's own
+settings), runs with a long time limit. Where HiGHS proves optimality our gap
+is to its optimum; where it does not, our gap is to the best proven lower
+bound (the larger of HiGHS's and ours), and the target column says "unproven"
+unless even that gap meets the target.
+
+A size `sample:K` (e.g. `--sizes 200x20,sample:2`) poses the Scenario
+builder's placement of K new reps on the sample data (today's 30 reps open,
+the 150 largest account cities as candidates, per-site capacities, forbidden
+pairs left out; `engine.roster.placement_problem`) and runs `locate` with the
+page's 5 s; it has no target of its own.
 
 Run from the repository root: `python bench/locate.py` (`--quick` for the small
 instances only; `--sizes 200x20,400x40` and `--seeds 3` to choose; `--exact-limit`
@@ -31,6 +37,8 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import functools
+import hashlib
 import json
 import multiprocessing
 import os
@@ -67,40 +75,71 @@ def instance(n: int, p: int, seed: int) -> tuple[NDArray, NDArray, float]:
     return demand[:, None] * distance, demand, float(demand.sum() * SLACK / p)
 
 
-def target(n: int) -> tuple[float, float]:
-    """Return (time limit s, allowed gap to the optimum) of the quality target at this size."""
+def target(n: int) -> tuple[float, float | None]:
+    """Return (time limit s, allowed gap to the optimum) of the quality target at this size.
+
+    The sample (n = 0) runs with the Scenario builder's 5 s and has no target of its own.
+    """
+    if n == 0:
+        return 5.0, None
     return (5.0, 0.01) if n <= 200 else (30.0, 0.03)
 
 
-def exact(args: tuple[int, int, int, float, bool]) -> dict:
-    """Solve one instance as one MILP with HiGHS; return status, objective, bound, time.
+@functools.cache
+def sample_problem(hires: int):
+    """Return placing `hires` new reps on the sample data as the Scenario builder poses it.
 
-    With `warm`, HiGHS starts from the plan `locate` finds in WARM_START_S: a
-    good first plan lets it prune sooner, so it proves more within the limit.
-    The optimum and the bound do not depend on where it started.
+    Forecast potential with the app's default settings, today's 30 reps open
+    (fixed), the 150 largest account cities as candidates (`engine.roster`).
+    """
+    from engine.forecast import ForecastSettings, forecast_accounts
+    from engine.metrics import account_view
+    from engine.roster import Roster, apply_roster, candidate_cities, placement_problem
+    from engine.store import read_csv_dir
+
+    dataset = read_csv_dir(ROOT / "sample_data")
+    view = account_view(dataset, forecast_accounts(dataset, ForecastSettings()).potential())
+    reps = apply_roster(dataset.reps, Roster()).reps
+    return placement_problem(view, reps, hires, candidate_cities(view, dataset.reps))
+
+
+def exact_model(
+    cost: NDArray,
+    demand: NDArray,
+    capacity: NDArray,
+    p: int,
+    fixed: tuple[int, ...],
+    limit: float,
+    start=None,
+    scale: float = 1.0,
+) -> dict:
+    """Solve one problem as one MILP with HiGHS; return status, objective, bound, time.
+
+    A variable for every allowed (finite-cost) pair; costs are multiplied by
+    `scale` for HiGHS and the results divided back. `start`, a `locate`
+    result, is handed to HiGHS as its first plan.
     """
     import highspy
 
-    n, p, seed, limit, warm = args
-    cost, demand, capacity = instance(n, p, seed)
-    m = n
-    nx = n * m
-    pair_i = np.repeat(np.arange(n), m)
-    pair_j = np.tile(np.arange(m), n)
+    n, m = cost.shape
+    pair_i, pair_j = np.nonzero(np.isfinite(cost))
+    nx = len(pair_i)
     cols = np.arange(nx)
     rows = np.concatenate(
         [pair_i, n + pair_j, n + m + cols, n + m + cols, n + np.arange(m), np.full(m, n + m + nx)]
     )
     columns = np.concatenate([cols, cols, cols, nx + pair_j, nx + np.arange(m), nx + np.arange(m)])
     values = np.concatenate(
-        [np.ones(nx), demand[pair_i], np.ones(nx), -np.ones(nx), np.full(m, -capacity), np.ones(m)]
+        [np.ones(nx), demand[pair_i], np.ones(nx), -np.ones(nx), -capacity, np.ones(m)]
     )
     n_rows = n + m + nx + 1
     a = sparse.csc_matrix((values, (rows, columns)), shape=(n_rows, nx + m))
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = nx + m, n_rows
-    lp.col_cost_ = np.concatenate([cost.ravel(), np.zeros(m)])
-    lp.col_lower_, lp.col_upper_ = np.zeros(nx + m), np.ones(nx + m)
+    lp.col_cost_ = np.concatenate([cost[pair_i, pair_j] * scale, np.zeros(m)])
+    lower = np.zeros(nx + m)
+    lower[nx + np.array(fixed, dtype=np.int64)] = 1.0
+    lp.col_lower_, lp.col_upper_ = lower, np.ones(nx + m)
     inf = highspy.kHighsInf
     lp.row_lower_ = np.concatenate([np.ones(n), np.full(m + nx, -inf), [p]])
     lp.row_upper_ = np.concatenate([np.ones(n), np.zeros(m + nx), [p]])
@@ -113,10 +152,11 @@ def exact(args: tuple[int, int, int, float, bool]) -> dict:
     h.setOptionValue("time_limit", float(limit))
     h.setOptionValue("mip_rel_gap", 1e-6)
     h.passModel(lp)
-    if warm:
-        start = locate(cost, demand, capacity, p, time_limit_s=WARM_START_S)
+    if start is not None:
+        pair = np.full((n, m), -1, dtype=np.int64)
+        pair[pair_i, pair_j] = cols
         values = np.zeros(nx + m)
-        values[np.arange(n) * m + start.assignment] = 1.0
+        values[pair[np.arange(n), start.assignment]] = 1.0
         values[nx + np.array(start.open_sites)] = 1.0
         solution = highspy.HighsSolution()
         solution.col_value = values
@@ -130,16 +170,57 @@ def exact(args: tuple[int, int, int, float, bool]) -> dict:
     solved = info.primal_solution_status == 2
     return {
         "optimal": optimal,
-        "objective": info.objective_function_value if solved else None,
-        "bound": info.mip_dual_bound,
+        "objective": info.objective_function_value / scale if solved else None,
+        "bound": info.mip_dual_bound / scale,
         "time": wall,
     }
+
+
+def exact(args: tuple[int, int, int, float, bool]) -> dict:
+    """Solve one seeded instance exactly (`exact_model`); n = 0 is the sample, p its hires.
+
+    With `warm`, HiGHS starts from the plan `locate` finds in WARM_START_S: a
+    good first plan lets it prune sooner, so it proves more within the limit.
+    The optimum and the bound do not depend on where it started.
+    """
+    n, p, seed, limit, warm = args
+    cost, demand, capacity, p_all, fixed = problem(n, p, seed)
+    # The sample's costs run to 1e8 per pair; scaled to about 1 HiGHS's tolerances fit them.
+    scale = 1.0 if n else 1.0 / float(np.median(cost[np.isfinite(cost) & (cost > 0)]))
+    start = None
+    if warm:
+        start = locate(cost, demand, capacity, p_all, fixed, time_limit_s=WARM_START_S)
+    return exact_model(cost, demand, capacity, p_all, fixed, limit, start, scale)
+
+
+def problem(n: int, p: int, seed: int) -> tuple[NDArray, NDArray, NDArray, int, tuple[int, ...]]:
+    """Return cost, demand, capacities, p and fixed sites of a case; n = 0 is the sample."""
+    if n == 0:
+        sample = sample_problem(p)
+        return sample.cost, sample.workload, sample.capacity, sample.p, sample.fixed
+    cost, demand, capacity = instance(n, p, seed)
+    return cost, demand, np.full(n, capacity), p, ()
+
+
+def case_name(n: int, p: int, seed: int) -> str:
+    """Return a case's name in the cache file; the sample's names its problem's digest.
+
+    The digest changes whenever the sample data or the way placement poses the
+    problem does, so a kept solve of another problem is never reused.
+    """
+    if n:
+        return f"{n}x{p} seed {seed}"
+    sample = sample_problem(p)
+    digest = hashlib.sha256()
+    for part in (sample.cost, sample.workload, sample.capacity, np.array(sample.fixed)):
+        digest.update(np.ascontiguousarray(part).tobytes())
+    return f"sample +{p} hires, problem {digest.hexdigest()[:12]}"
 
 
 def cache_key(n: int, p: int, seed: int, limit: float, warm: bool) -> str:
     """Return the key of one exact solve in the cache file."""
     start = f", started from ours ({WARM_START_S:g} s)" if warm else ""
-    return f"{n}x{p} seed {seed} limit {limit:g} s{start}"
+    return f"{case_name(n, p, seed)} limit {limit:g} s{start}"
 
 
 def kept_result(kept: dict, n: int, p: int, seed: int, limit: float, warm: bool) -> dict | None:
@@ -150,7 +231,7 @@ def kept_result(kept: dict, n: int, p: int, seed: int, limit: float, warm: bool)
     key = cache_key(n, p, seed, limit, warm)
     if key in kept:
         return kept[key] | {"key": key}
-    prefix = f"{n}x{p} seed {seed} limit "
+    prefix = f"{case_name(n, p, seed)} limit "
     for other, result in sorted(kept.items()):
         if other.startswith(prefix) and result["optimal"]:
             return result | {"key": other}
@@ -178,15 +259,26 @@ def machine() -> str:
     )
 
 
-def fmt(value: float | None, spec: str) -> str:
-    """Return a number formatted for the table, or a dash."""
-    return "–" if value is None else format(value, spec)
+def fmt(value: float | None) -> str:
+    """Return an objective or bound for the table: one decimal, or 5 digits when large."""
+    if value is None:
+        return "–"
+    return format(value, ".1f" if abs(value) < 1e7 else ".4e")
+
+
+def label(n: int, p: int, seed: int) -> str:
+    """Return a case's label in the table."""
+    return f"{n}x{p} #{seed}" if n else f"sample +{p}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="only 50×5 and 100×10")
-    parser.add_argument("--sizes", default=None, help="comma-separated NxP, e.g. 200x20,400x40")
+    parser.add_argument(
+        "--sizes",
+        default=None,
+        help="comma-separated NxP, e.g. 200x20,400x40; sample:K places K new reps on the sample",
+    )
     parser.add_argument("--seeds", type=int, default=None, help="instances per size")
     parser.add_argument("--exact-limit", type=float, default=600.0, help="s, up to 200 points")
     parser.add_argument("--exact-limit-large", type=float, default=900.0, help="s, above 200")
@@ -205,23 +297,30 @@ def main() -> None:
 
     default = "50x5,100x10" if args.quick else "50x5,100x10,200x20,400x40"
     sizes = [
-        tuple(int(v) for v in s.lower().split("x")) for s in (args.sizes or default).split(",")
+        (0, int(s.split(":")[1])) if s.startswith("sample") else tuple(map(int, s.split("x")))
+        for s in (args.sizes or default).lower().split(",")
     ]
     seeds = {50: 1, 100: 2, 200: 3, 400: 2}
     plan = [
         (n, p, seed)
         for n, p in sizes
-        for seed in range(args.seeds if args.seeds is not None else seeds.get(n, 1))
+        for seed in range(
+            1 if n == 0 else args.seeds if args.seeds is not None else seeds.get(n, 1)
+        )
     ]
 
     load_before = os.getloadavg()[0]
-    ours = {}
+    ours, shapes = {}, {}
     for n, p, seed in plan:
         limit, _ = target(n)
-        cost, demand, capacity = instance(n, p, seed)
-        ours[n, p, seed] = locate(cost, demand, capacity, p, time_limit_s=limit)
+        cost, demand, capacity, p_all, fixed = problem(n, p, seed)
+        ours[n, p, seed] = locate(cost, demand, capacity, p_all, fixed, time_limit_s=limit)
+        shapes[n, p, seed] = (*cost.shape, p_all)
         r = ours[n, p, seed]
-        print(f"ours {n}x{p} #{seed}: {r.objective:.1f} in {r.solve_time_s:.1f} s", file=sys.stderr)
+        print(
+            f"ours {label(n, p, seed)}: {r.objective:.1f} in {r.solve_time_s:.1f} s",
+            file=sys.stderr,
+        )
     load_after_ours = os.getloadavg()[0]
 
     jobs = [
@@ -272,7 +371,9 @@ def main() -> None:
         else:
             reference, versus = max(e["bound"], r.bound), "to best bound"
         gap = (r.objective - reference) / r.objective
-        if gap <= allowed + 1e-12:
+        if allowed is None:
+            verdict = f"no target ({versus})"
+        elif gap <= allowed + 1e-12:
             verdict = f"yes ({versus})"
         elif e["optimal"]:
             verdict = "no"
@@ -280,10 +381,11 @@ def main() -> None:
             verdict = "unproven"
         if not e["optimal"] and e["objective"] is not None and r.objective <= e["objective"]:
             verdict += "; ours ≤ exact's best"
+        rows, columns, opened = shapes[n, p, seed]
         print(
-            f"{f'{n}x{p} #{seed}':<12}{n:>5}{n:>5}{p:>4}{r.solve_time_s:>7.2f}"
-            f"{r.objective:>11.1f}{r.bound:>11.1f}{fmt(e['objective'], '.1f'):>11}"
-            f"{e['bound']:>12.1f}{e['time']:>9.1f}{gap:>9.2%}  {verdict}"
+            f"{label(n, p, seed):<12}{rows:>5}{columns:>5}{opened:>4}{r.solve_time_s:>7.2f}"
+            f"{fmt(r.objective):>11}{fmt(r.bound):>11}{fmt(e['objective']):>11}"
+            f"{fmt(e['bound']):>12}{e['time']:>9.1f}{gap:>9.2%}  {verdict}"
         )
 
 

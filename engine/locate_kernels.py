@@ -8,9 +8,10 @@ numbers, and the fixed cost of every operation dominates. Compiled, the same
 loops run many times faster, so the search tries many more moves within its
 time limit.
 
-Each function does exactly what the NumPy description in `engine.locate`
-says, in the same order and with the same tie-breaking (the first index
-wins), so a plan does not depend on which was used. Signatures are given, so
+Each function does exactly what its NumPy form in
+`tests/engine/test_locate_kernels.py` does (the form `engine.locate` ran
+before), in the same order and with the same tie-breaking (the first index
+wins); the tests check that on random problems with ties. Signatures are given, so
 the functions compile when this module is first imported and are kept in
 `__pycache__` (`cache=True`); later imports load them in a fraction of a
 second.

@@ -122,8 +122,8 @@ KICK_POOL = 10
 # Two: larger ones cost HiGHS far more time than their rare gains are worth within a few
 # seconds, time the site moves use better (bench/locate.py, 200 points, p = 20, 5 s).
 MAX_REGION = 2
-# Stands in for a forbidden pair's cost where sums must stay finite.
-_HUGE = 1e300
+# Stands in for a forbidden pair's cost where sums must stay finite (the compiled loops too).
+_HUGE = kernels.HUGE
 # A plan replaces the incumbent only if it saves more than this share of the cost.
 IMPROVEMENT = 1e-9
 # Share of the time limit the lower bound may use at most.
@@ -716,8 +716,8 @@ def _move_a_site(
     close (the extra cost of serving its points from their next-best open
     site, capacity aside) are tried against the `tries` areas where a new site
     looks most useful (the saving of the best unopened candidate there, as a
-    fractional knapsack over the points it would win). Each pair is played out by `_swap_sites`; the
-    cheapest result is returned if it beats the plan.
+    fractional knapsack over the points it would win). Each pair is played out
+    by `_swap_sites`; the cheapest result is returned if it beats the plan.
     """
     n = len(prob.demand)
     rows = np.arange(n)

@@ -24,6 +24,8 @@ from numba import njit
 
 # A move or swap must save more than this share of the plan's cost.
 _TOLERANCE = 1e-12
+# Stands in for a forbidden pair's cost in `summable`; a sum at or above it is forbidden.
+HUGE = 1e300
 
 
 @njit("void(float64[:], int64[:], float64[:], int64)", cache=True)
@@ -185,11 +187,11 @@ def best_medians(summable, territory, sites, load, capacity, fixed, threshold): 
             if taken[t] or capacity[t] < load[r]:
                 continue
             v = served[r, t]
-            if v >= 1e300:
+            if v >= HUGE:
                 continue
             if v < best:
                 best, t_best = v, t
-        here = served[r, s] if capacity[s] >= load[r] and served[r, s] < 1e300 else np.inf
+        here = served[r, s] if capacity[s] >= load[r] and served[r, s] < HUGE else np.inf
         if t_best >= 0 and t_best != s and best < here - threshold:
             sites[r] = t_best
             moved = True

@@ -89,7 +89,7 @@ def reference_best_medians(
     fixed: np.ndarray,
     threshold: float,
 ) -> bool:
-    """Each territory in turn to its cheapest free site with room, if that saves; `sites` changed."""
+    """Move each territory in turn to its cheapest free site with room if that saves (in place)."""
     m = summable.shape[1]
     member = np.zeros((len(sites), len(territory)))
     member[territory, np.arange(len(territory))] = 1.0

@@ -43,9 +43,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from engine.metrics import MetricSettings, account_view, rep_loads
+from engine.alignment import SCENARIO_COLUMN, today_alignment
+from engine.metrics import MetricSettings, rep_loads
 from engine.roster import DEFAULT_RAMP, Roster, coverage_cost, demand_points
-from engine.scenario import SCENARIO_COLUMN, ScenarioSpec, run_rebalance
+from engine.scenario import ScenarioSpec, run_rebalance
 from engine.store import Dataset
 
 
@@ -189,13 +190,15 @@ def headcount_sweep(
     """
     base = base or ScenarioSpec()
     response = response or ResponseSettings()
-    view = account_view(dataset, potential)
+    # Today's alignment once: every team size is scored against it and reuses its view.
+    now = today_alignment(dataset, data_version, potential)
+    view = now.view
     today = len(dataset.reps)
     sizes = sorted({int(c) for c in counts if int(c) >= 1})
     rows = []
     for done, count in enumerate(sizes, 1):
         spec = headcount_spec(dataset, view, base, count, ramp)
-        run = run_rebalance(dataset, data_version, potential, spec)
+        run = run_rebalance(dataset, data_version, potential, spec, today=now)
         money = price_alignment(run.view, run.reps, SCENARIO_COLUMN, response)
         rows.append(
             {

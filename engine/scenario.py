@@ -15,7 +15,15 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from engine.metrics import AlignmentKPIs, MetricSettings, account_view, score_alignment
+from engine.alignment import (
+    Alignment,
+    AlignmentNotFound,
+    resolve_alignment,
+    roster_record,
+    scenario_alignment,
+    today_alignment,
+)
+from engine.metrics import AlignmentKPIs, MetricSettings
 from engine.optimize import (
     ACCOUNT_COUNT,
     POTENTIAL,
@@ -27,8 +35,7 @@ from engine.optimize import (
 )
 from engine.roster import Roster, ScenarioRoster, scenario_roster
 from engine.store import Dataset, ScenarioRecord, Store
-
-SCENARIO_COLUMN = "scenario_rep_id"
+from engine.summary import Note, NoteKind, ScenarioSummary
 
 
 @dataclass(frozen=True)
@@ -109,41 +116,48 @@ def scenario_id(spec: ScenarioSpec, data_version: str) -> str:
 
 @dataclass(frozen=True)
 class ScenarioRun:
-    """A scenario's outcome: the record to save, and what the pages draw from it."""
+    """A scenario's outcome: the record to save, and today's and the scenario's alignments."""
 
     record: ScenarioRecord
-    view: pd.DataFrame  # account_view with the scenario's owner in SCENARIO_COLUMN
-    before: AlignmentKPIs
-    after: AlignmentKPIs
-    reps: pd.DataFrame  # the scenario's reps (today's, or its roster), with `change`
-    removed: pd.DataFrame  # today's reps the scenario removes
+    today: Alignment
+    scenario: Alignment
 
+    @property
+    def summary(self) -> ScenarioSummary:
+        """Return the run's typed summary: status, bound, notes, broken bands."""
+        assert self.scenario.summary is not None  # a scenario alignment always carries one
+        return self.scenario.summary
 
-def saved_roster(record: ScenarioRecord, today: pd.DataFrame) -> ScenarioRoster:
-    """Return the reps a saved run aligned to (today's reps if it changed none)."""
-    saved = record.summary.get("roster")
-    if not saved:
-        return ScenarioRoster(reps=today.assign(change=""), removed=today.iloc[0:0])
-    reps = pd.DataFrame.from_records(saved["reps"])
-    removed = today[today["rep_id"].isin(saved.get("removed", []))].reset_index(drop=True)
-    return ScenarioRoster(reps=reps, removed=removed, notes=tuple(saved.get("notes", ())))
+    @property
+    def view(self) -> pd.DataFrame:
+        """Return the account view with the scenario's owner in `SCENARIO_COLUMN`."""
+        return self.scenario.view
 
+    @property
+    def before(self) -> AlignmentKPIs:
+        """Return today's KPIs."""
+        return self.today.kpis
 
-def scenario_view(
-    dataset: Dataset, potential: pd.Series | None, assignments: pd.DataFrame
-) -> pd.DataFrame:
-    """Return today's account view with a scenario's owners in `SCENARIO_COLUMN`."""
-    view = account_view(dataset, potential)
-    owners = assignments.set_index("account_id")["rep_id"]
-    view[SCENARIO_COLUMN] = view["account_id"].map(owners).astype("string")
-    return view
+    @property
+    def after(self) -> AlignmentKPIs:
+        """Return the scenario's KPIs (disruption against today's owners)."""
+        return self.scenario.kpis
+
+    @property
+    def reps(self) -> pd.DataFrame:
+        """Return the scenario's reps (today's, or its roster), with `change`."""
+        return self.scenario.reps
+
+    @property
+    def removed(self) -> pd.DataFrame:
+        """Return today's reps the scenario removes."""
+        return self.scenario.removed
 
 
 def record_from_run(
     spec: ScenarioSpec,
     data_version: str,
-    status: str,
-    summary: dict,
+    summary: ScenarioSummary,
     assignments: pd.DataFrame,
     rep_measures: pd.DataFrame,
     kpis: AlignmentKPIs,
@@ -155,35 +169,12 @@ def record_from_run(
         spec_json=spec.to_json(),
         data_version=data_version,
         created_at=datetime.now(UTC).replace(tzinfo=None),
-        status=status,
-        summary=summary,
+        status=summary.status,
+        summary=summary.as_dict(),
         assignments=assignments,
         rep_measures=rep_measures,
         metrics=kpis.as_dict(),
     )
-
-
-def score_run(
-    dataset: Dataset,
-    potential: pd.Series | None,
-    assignments: pd.DataFrame,
-    settings: MetricSettings | None = None,
-    reps: pd.DataFrame | None = None,
-) -> tuple[pd.DataFrame, AlignmentKPIs, AlignmentKPIs]:
-    """Return the scenario's account view and the KPIs of today and of the scenario.
-
-    `reps` are the scenario's reps when its roster differs from today's.
-    """
-    settings = settings or MetricSettings()
-    view = scenario_view(dataset, potential, assignments)
-    before = score_alignment(view, dataset.reps, settings=settings)
-    after = score_alignment(
-        view,
-        dataset.reps if reps is None else reps,
-        owner_col=SCENARIO_COLUMN,
-        settings=settings,
-    )
-    return view, before, after
 
 
 # keep_vs_compact → disruption weight λ (cost of moving all revenue, against a
@@ -239,27 +230,30 @@ ASSIGNMENT_COLUMNS = ["account_id", "rep_id", "moved", "reason"]
 
 
 def _solve(
-    dataset: Dataset,
-    potential: pd.Series | None,
-    spec: ScenarioSpec,
-    roster: ScenarioRoster | None = None,
+    today: Alignment, dataset: Dataset, spec: ScenarioSpec, roster: ScenarioRoster | None = None
 ) -> tuple[RebalanceResult, ScenarioRoster]:
     """Return the optimiser's answer to a spec on today's accounts and the spec's reps."""
-    view = account_view(dataset, potential)
+    view = today.view
     if roster is None:
         roster = scenario_roster(dataset.reps, spec.roster, view)
     accounts = view.assign(locked=locked_mask(view, spec))
     return rebalance(accounts, roster.reps, rebalance_settings(spec)), roster
 
 
-def _roster_summary(roster: ScenarioRoster) -> dict | None:
-    if not len(roster.removed) and not (roster.reps["change"] != "").any():
-        return None
-    return {
-        "reps": roster.reps.astype(object).where(roster.reps.notna(), None).to_dict("records"),
-        "removed": list(roster.removed["rep_id"]),
-        "notes": list(roster.notes),
-    }
+def _summary(result: RebalanceResult, roster: ScenarioRoster) -> ScenarioSummary:
+    """Return the typed summary of a finished solve on a roster."""
+    placement = tuple(Note(NoteKind.PLACEMENT, text) for text in roster.notes)
+    return ScenarioSummary(
+        status=result.status,
+        objective=result.objective,
+        bound=result.bound,
+        gap=result.gap,
+        solve_seconds=result.solve_seconds,
+        solver=result.solver,
+        notes=(*placement, *(Note(NoteKind.INFO, text) for text in result.notes)),
+        violations=result.violations,
+        roster=roster_record(roster.reps, roster.removed),
+    )
 
 
 def run_rebalance(
@@ -268,45 +262,26 @@ def run_rebalance(
     potential: pd.Series | None,
     spec: ScenarioSpec,
     metric_settings: MetricSettings | None = None,
+    today: Alignment | None = None,
 ) -> ScenarioRun:
-    """Return a rebalancing scenario run on the data: assignments, KPIs and the record to save."""
-    result, roster = _solve(dataset, potential, spec)
+    """Return a rebalancing scenario run on the data: assignments, KPIs and the record to save.
+
+    `today` is today's alignment on this data when the caller already has it.
+    """
+    if today is None:
+        today = today_alignment(dataset, data_version, potential, metric_settings)
+    result, roster = _solve(today, dataset, spec)
     assignments = result.assignment[ASSIGNMENT_COLUMNS]
-    summary = {
-        "kind": "rebalance",
-        "status": result.status,
-        "objective": result.objective,
-        "bound": result.bound,
-        "gap": result.gap,
-        "solve_seconds": result.solve_seconds,
-        "solver": result.solver,
-        "notes": list(result.notes),
-        "violations": [asdict(v) for v in result.violations],
-    }
-    roster_summary = _roster_summary(roster)
-    if roster_summary is not None:
-        summary["roster"] = roster_summary
-        summary["notes"] = [*roster.notes, *summary["notes"]]
-    scored_view, before, after = score_run(
-        dataset, potential, assignments, metric_settings, roster.reps
-    )
+    summary = _summary(result, roster)
+    sid = scenario_id(spec, data_version)
+    scenario = scenario_alignment(
+        today, sid, spec.name, assignments, roster.reps, roster.removed, metric_settings,
+        summary=summary,
+    )  # fmt: skip
     record = record_from_run(
-        spec,
-        data_version,
-        result.status,
-        summary,
-        assignments,
-        _rep_measures(result.rep_totals),
-        after,
+        spec, data_version, summary, assignments, _rep_measures(result.rep_totals), scenario.kpis
     )
-    return ScenarioRun(
-        record=record,
-        view=scored_view,
-        before=before,
-        after=after,
-        reps=roster.reps,
-        removed=roster.removed,
-    )
+    return ScenarioRun(record=record, today=today, scenario=replace(scenario, record=record))
 
 
 def reopen(
@@ -320,20 +295,19 @@ def reopen(
     """Return a saved scenario ready to draw, or None if no run has that id.
 
     A run saved on another data version is still shown (its assignments are
-    kept), scored against today's data; `ScenarioRun.record.data_version`
+    kept), scored against today's data; `ScenarioRun.scenario.on_older_data`
     tells the page to say so.
     """
-    record = store.scenario(scenario)
-    if record is None:
+    today = today_alignment(dataset, data_version, potential, metric_settings)
+    try:
+        found = resolve_alignment(
+            store, scenario, dataset, data_version, potential, metric_settings, today
+        )
+    except AlignmentNotFound:
         return None
-    roster = saved_roster(record, dataset.reps)
-    view, before, after = score_run(
-        dataset, potential, record.assignments, metric_settings, roster.reps
-    )
-    return ScenarioRun(
-        record=record, view=view, before=before, after=after, reps=roster.reps,
-        removed=roster.removed,
-    )  # fmt: skip
+    if found.record is None:  # "today" is no saved scenario
+        return None
+    return ScenarioRun(record=found.record, today=today, scenario=found)
 
 
 def tradeoff_curve(
@@ -350,13 +324,14 @@ def tradeoff_curve(
     after each run.
     """
     rows = []
-    roster = scenario_roster(dataset.reps, spec.roster, account_view(dataset, potential))
+    today = today_alignment(dataset, "", potential)
+    roster = scenario_roster(dataset.reps, spec.roster, today.view)
     for i, position in enumerate(positions):
         point = replace(spec, keep_vs_compact=position)
-        result, _ = _solve(dataset, potential, point, roster)
-        _, _, after = score_run(
-            dataset, potential, result.assignment[ASSIGNMENT_COLUMNS], reps=roster.reps
-        )
+        result, _ = _solve(today, dataset, point, roster)
+        after = scenario_alignment(
+            today, "", "", result.assignment[ASSIGNMENT_COLUMNS], roster.reps, roster.removed
+        ).kpis
         rows.append(
             {
                 "keep_vs_compact": position,

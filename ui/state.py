@@ -13,8 +13,10 @@ import pandas as pd
 import streamlit as st
 
 if TYPE_CHECKING:
+    from engine.alignment import Alignment
     from engine.forecast import Forecast
 
+from engine.schema import TODAY_ALIGNMENT
 from engine.store import Dataset, Store, default_path, open_store
 
 
@@ -106,6 +108,30 @@ def potential_or_none(dataset: Dataset, version: str) -> pd.Series | None:
         return load_potential(dataset, version)
     except ValueError:
         return None
+
+
+@st.cache_data(show_spinner="Reading the alignment…", max_entries=16)
+def _alignment(ref: str, version: str, _dataset: Dataset) -> Alignment:
+    # Keyed on the reference and the data version: a saved run never changes under its id.
+    # An id with no run raises, and an exception is never cached, so a scenario saved
+    # after a link to it was first opened is found the next time. Imported here: the
+    # optimiser's modules come with it, and the Overview does not need them.
+    from engine.alignment import resolve_alignment
+
+    today = None if ref == TODAY_ALIGNMENT else _alignment(TODAY_ALIGNMENT, version, _dataset)
+    return resolve_alignment(
+        get_store(), ref, _dataset, version, potential_or_none(_dataset, version), today=today
+    )
+
+
+def load_alignment(ref: str, dataset: Dataset, version: str) -> Alignment:
+    """Return today's alignment or a saved scenario's, scored on this data version (cached).
+
+    Raises `engine.alignment.AlignmentNotFound` when no saved scenario has the id.
+    The name is the one the run was saved with: pages that list scenarios read
+    the current name from the store, since a rename keeps the id.
+    """
+    return _alignment(ref, version, dataset)
 
 
 def clear_data_cache() -> None:

@@ -8,44 +8,40 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
+from engine.alignment import TODAY, AlignmentNotFound, rep_names
 from engine.metrics import MetricSettings, compare_kpis, rep_loads
-from engine.roster import HIRED, Roster, candidate_cities
-from engine.scenario import (
-    SCENARIO_COLUMN,
-    ScenarioRun,
-    ScenarioSpec,
-    reopen,
-    run_rebalance,
-    scenario_id,
-    tradeoff_curve,
-)
+from engine.roster import Roster, candidate_cities
+from engine.scenario import ScenarioRun, ScenarioSpec, run_rebalance, scenario_id, tradeoff_curve
 from engine.store import Dataset
-from ui import charts, maps, tables
+from engine.summary import NoteKind
+from ui import charts, links, maps, tables
 from ui import format as fmt
+from ui import scenario_view as text
 from ui.roster_editor import roster_from_tables, team_editor
-from ui.state import ensure_app_shell, get_store, load_dataset, potential_or_none, use_basemap
+from ui.state import (
+    ensure_app_shell,
+    get_store,
+    load_alignment,
+    load_dataset,
+    potential_or_none,
+    use_basemap,
+)
 
 ensure_app_shell()
 
 SETTINGS = MetricSettings()
-POSITIONS = (0.0, 0.25, 0.5, 0.75, 1.0)
-POSITION_LABELS = {
-    0.0: "Tightest territories",
-    0.25: "Mostly compact",
-    0.5: "Balanced",
-    0.75: "Mostly keep",
-    1.0: "Keep my accounts",
-}
 QUERY_KEY = "scenario"
 CLONE_KEY = "clone"
 
 
-@st.cache_data(show_spinner="Opening the scenario…", max_entries=16)
-def _reopen(scenario: str, version: str, _dataset: Dataset) -> ScenarioRun | None:
-    # Keyed on the id and the data version: a saved run never changes under one id.
-    return reopen(
-        get_store(), scenario, _dataset, version, potential_or_none(_dataset, version), SETTINGS
-    )
+def _reopen(scenario: str, version: str, dataset: Dataset) -> ScenarioRun | None:
+    """Return a saved run with today's alignment beside it, or None if no run has the id."""
+    try:
+        found = load_alignment(scenario, dataset, version)
+    except AlignmentNotFound:
+        return None
+    assert found.record is not None
+    return ScenarioRun(found.record, load_alignment(TODAY, dataset, version), found)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -64,29 +60,10 @@ def _prefill_from_clone(dataset: Dataset) -> None:
         st.warning(f"No saved scenario has the id `{source}`: the form starts from the defaults.")
         return
     spec = ScenarioSpec.from_json(record.spec_json, name=record.name)
-    known_reps = set(dataset.reps["rep_id"])
-    known_accounts = set(dataset.accounts["account_id"])
-    state = st.session_state
-    state["rb_name"] = f"{record.name} (copy)"
-    state["rb_potential_band"] = round(spec.potential_band * 100)
-    state["rb_workload_band"] = round(spec.workload_band * 100)
-    state["rb_count_on"] = spec.count_band is not None
-    if spec.count_band is not None:
-        state["rb_count_band"] = round(spec.count_band * 100)
-    state["rb_keep"] = spec.keep_vs_compact if spec.keep_vs_compact in POSITIONS else 0.5
-    state["rb_cap_on"] = spec.max_moved_revenue_share is not None
-    if spec.max_moved_revenue_share is not None:
-        state["rb_cap"] = round(spec.max_moved_revenue_share * 100)
-    state["rb_km_on"] = spec.max_km is not None
-    if spec.max_km is not None:
-        state["rb_km"] = int(spec.max_km)
-    state["rb_travel_on"] = spec.travel_speed_kmh is not None
-    if spec.travel_speed_kmh is not None:
-        state["rb_speed"] = int(spec.travel_speed_kmh)
-    state["rb_locked_reps"] = [r for r in spec.locked_reps if r in known_reps]
-    state["rb_locked_accounts"] = [a for a in spec.locked_accounts if a in known_accounts]
-    state["rb_base_roster"] = spec.roster
-    state["rb_team_key"] = f"rb_team_{source}"
+    state = text.form_state(
+        spec, record.name, set(dataset.reps["rep_id"]), set(dataset.accounts["account_id"])
+    )
+    st.session_state.update(state, rb_team_key=f"rb_team_{source}")
     st.info(f"Settings copied from “{record.name}” (`{source}`): tweak them and run the copy.")
 
 
@@ -108,9 +85,9 @@ def _spec_form(dataset: Dataset, potential: pd.Series | None, version: str) -> S
         count_band = c3.slider("Account-count band (± %)", 5, 50, 20, key="rb_count_band")
         keep = st.select_slider(
             "Keep my accounts ↔ tightest territories",
-            options=list(POSITIONS)[::-1],
+            options=list(text.POSITIONS)[::-1],
             value=0.5,
-            format_func=POSITION_LABELS.get,
+            format_func=text.POSITION_LABELS.get,
             key="rb_keep",
             help="How much a move away from today's rep costs against driving distance.",
         )
@@ -197,7 +174,6 @@ def _run(spec: ScenarioSpec, dataset: Dataset, version: str, potential: pd.Serie
             st.stop()
         status.write("Saving the scenario…")
         store.save_scenario(run.record)
-        _reopen.clear()  # a link to this id may have been opened (and missed) before
         status.update(
             label=f"“{spec.name}” done in {time.perf_counter() - started:.1f} s",
             state="complete",
@@ -210,81 +186,37 @@ def _kpi_table(run: ScenarioRun) -> None:
     """Draw the KPIs before → after with the change and whether it is better."""
     table = compare_kpis({"today": run.before, "scenario": run.after}, base="today")
     st.dataframe(
-        pd.DataFrame(
-            {
-                "KPI": table["label"],
-                "Today": [
-                    fmt.by_kind(v, k) for v, k in zip(table["today"], table["kind"], strict=True)
-                ],
-                "Scenario": [
-                    fmt.by_kind(v, k) for v, k in zip(table["scenario"], table["kind"], strict=True)
-                ],
-                "Change": [
-                    fmt.signed(v, k)
-                    for v, k in zip(table["scenario Δ"], table["kind"], strict=True)
-                ],
-                "Reading": table["scenario reading"],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
+        text.kpi_change_table(table, "today", "scenario"), hide_index=True, width="stretch"
     )
 
 
 def _team_changes(run: ScenarioRun) -> None:
     """Say who joins, who leaves and who changes in this scenario."""
-    changed = run.reps[run.reps["change"] != ""]
-    if changed.empty and run.removed.empty:
+    lines = text.team_change_lines(run.reps, run.removed)
+    if not lines:
         return
-    lines = []
-    for rep in changed.itertuples():
-        if rep.change in HIRED:
-            how = "placed by Realign" if rep.change == "placed" else "hired"
-            lines.append(
-                f"- **{rep.name}** ({rep.rep_id}) joins in {rep.home_city}, {rep.home_state}: "
-                f"{how}, {fmt.pct(rep.capacity)} of a full load in year one, "
-                f"{fmt.money(rep.annual_cost)} a year"
-            )
-        else:
-            lines.append(
-                f"- **{rep.name}** ({rep.rep_id}): now {rep.capacity:.1f} FTE, {rep.seniority}, "
-                f"based in {rep.home_city}, {rep.home_state}"
-            )
-    for rep in run.removed.itertuples():
-        lines.append(f"- **{rep.name}** ({rep.rep_id}) leaves; their accounts are shared out")
     st.markdown("**Team changes**\n" + "\n".join(lines))
-    for note in run.record.summary.get("notes", []):
-        if note.startswith("Placed"):
-            st.caption(note)
+    for note in run.summary.notes_of(NoteKind.PLACEMENT):
+        st.caption(note.text)
 
 
 def _violations(run: ScenarioRun, reps: pd.Series) -> None:
     """Say which bands broke and what would fix them, or that every band holds."""
-    violations = run.record.summary.get("violations", [])
-    if not violations:
+    if run.summary.bands_met:
         st.success("Every rep is inside every band.")
         return
-    kinds = {"potential": "money", "workload_hours": "hours", "revenue": "money"}
-    lines = []
-    for v in violations:
-        who = reps.get(v["rep_id"], "The team") if v["rep_id"] else "The team"
-        kind = kinds.get(v["measure"], "count")
-        share = f" ({fmt.pct(v['excess'] / v['target'], 1)} of target)" if v["target"] else ""
-        lines.append(
-            f"- **{who}**: {v['measure'].replace('_', ' ')} {v['side']} its band by "
-            f"{fmt.by_kind(v['excess'], kind)}{share}. {v['fix']}"
-        )
+    lines = text.violation_lines(run.summary.violations, reps)
     st.warning("Some bands could not be met:\n" + "\n".join(lines))
 
 
 def _moved_table(run: ScenarioRun, reps: pd.Series) -> None:
     """Draw the accounts that change rep, filterable by rep, with a download."""
     who = st.selectbox("Show moves of", ["Every rep", *sorted(reps)], key="rb_moved_rep")
-    reasons = run.record.assignments.set_index("account_id")["reason"]
+    reasons = run.scenario.reasons
     table = tables.moves(
         run.view,
         "owner_rep_id",
-        SCENARIO_COLUMN,
+        run.scenario.owner_col,
         reps,
         reasons,
         rep=None if who == "Every rep" else who,
@@ -310,34 +242,21 @@ def _moved_table(run: ScenarioRun, reps: pd.Series) -> None:
     )
 
 
-def _names(dataset: Dataset, run: ScenarioRun) -> pd.Series:
-    """Return rep names by id: today's reps and the scenario's new ones."""
-    names = pd.concat([dataset.reps[["rep_id", "name"]], run.reps[["rep_id", "name"]]])
-    return names.drop_duplicates("rep_id").set_index("rep_id")["name"]
-
-
 def _show(run: ScenarioRun, dataset: Dataset, version: str) -> None:
     """Draw a scenario: status, KPIs, bands, map, loads, moves."""
     record = run.record
-    summary = record.summary
-    reps = _names(dataset, run)
+    reps = rep_names(dataset, run.scenario)
     st.subheader(f"{record.name}")
-    st.caption(
-        f"Scenario `{record.scenario_id}` · {summary.get('status', record.status)} · "
-        f"objective {summary.get('objective', float('nan')):,.3f}, within "
-        f"{fmt.pct(summary.get('gap', float('nan')), 1)} of the best possible "
-        f"(LP bound {summary.get('bound', float('nan')):,.3f}) · solved in "
-        f"{summary.get('solve_seconds', float('nan')):.1f} s with {summary.get('solver', '?')}"
-    )
-    if record.data_version != version:
+    st.caption(text.run_caption(record.scenario_id, run.summary))
+    if run.scenario.on_older_data:
         st.warning(
             f"This scenario ran on data version `{record.data_version}`; the data is now "
             f"`{version}`. Its assignments are scored against today's data."
         )
     # A plain relative link: it works however the page was reached, and is shareable.
     st.markdown(
-        f":material/compare: [Compare this scenario with today side by side]"
-        f"(compare?a=today&b={record.scenario_id})"
+        ":material/compare: [Compare this scenario with today side by side]"
+        f"({links.compare_with_today(record.scenario_id)})"
     )
     _team_changes(run)
     _kpi_table(run)
@@ -346,11 +265,11 @@ def _show(run: ScenarioRun, dataset: Dataset, version: str) -> None:
         maps.territory_map(
             run.view,
             run.reps,
-            owner_col=SCENARIO_COLUMN,
-            previous_col="owner_rep_id",
+            owner_col=run.scenario.owner_col,
+            previous_col=run.today.owner_col,
             outline_max_km=SETTINGS.far_km,
             basemap=use_basemap(),
-            added=run.reps.loc[run.reps["change"].isin(HIRED), "rep_id"],
+            added=run.scenario.hired,
             removed=run.removed,
         ),
         height=520,
@@ -360,7 +279,7 @@ def _show(run: ScenarioRun, dataset: Dataset, version: str) -> None:
         "Coloured by the scenario's rep; black rings mark accounts that change rep, green "
         "rings new reps' home bases, red rings the homes of reps who leave."
     )
-    loads = rep_loads(run.view, run.reps, owner_col=SCENARIO_COLUMN, settings=SETTINGS)
+    loads = rep_loads(run.view, run.reps, owner_col=run.scenario.owner_col, settings=SETTINGS)
     st.altair_chart(charts.load_vs_band(loads, SETTINGS.band), width="stretch")
     st.markdown("#### Accounts that change rep")
     _moved_table(run, reps)
@@ -385,7 +304,7 @@ def _tradeoff_section(dataset: Dataset, version: str, spec: ScenarioSpec) -> Non
             bar.progress(done / total, text=f"Run {done} of {total} done")
 
         points = tradeoff_curve(
-            dataset, potential_or_none(dataset, version), spec, POSITIONS, progress
+            dataset, potential_or_none(dataset, version), spec, text.POSITIONS, progress
         )
         bar.empty()
         st.session_state["rb_tradeoff_cache"] = {key: points}
@@ -441,7 +360,6 @@ with st.expander(f"Saved scenarios ({len(saved)})", expanded=not shown):
             st.rerun()
         if c2.button("Delete", key="rb_delete"):
             get_store().delete_scenario(pick)
-            _reopen.clear()
             if st.query_params.get(QUERY_KEY) == pick:
                 del st.query_params[QUERY_KEY]
             st.rerun()

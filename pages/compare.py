@@ -7,97 +7,36 @@ plans are compared below the alignments, chosen by `qa=<plan id>&qb=<plan id>`.
 
 from __future__ import annotations
 
-import re
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
 
+from engine.alignment import (
+    TODAY,
+    Alignment,
+    AlignmentNotFound,
+    owner_column,
+    rep_names,
+    side_by_side,
+)
 from engine.export import workbook
-from engine.metrics import MetricSettings, account_view, compare_kpis, rep_loads, score_alignment
+from engine.metrics import MetricSettings, compare_kpis, rep_loads
 from engine.quota import QuotaPlanSpec
-from engine.scenario import saved_roster
-from engine.store import Dataset, QuotaPlanRecord, ScenarioRecord
-from ui import charts, maps, tables
+from engine.store import QuotaPlanRecord
+from ui import charts, links, maps, tables
+from ui import compare_view as compare_text
 from ui import format as fmt
-from ui.state import ensure_app_shell, get_store, load_dataset, potential_or_none, use_basemap
+from ui.state import ensure_app_shell, get_store, load_alignment, load_dataset, use_basemap
 
 ensure_app_shell()
 
 SETTINGS = MetricSettings()
-TODAY = "today"
 MEASURES = {"potential": "Potential", "workload_hours": "Workload", "revenue": "Revenue"}
-ID_PATTERN = re.compile(r"^[0-9a-f]{10}$")
-MAX_COLUMNS = 4
-
-
-def _column(alignment: str) -> str:
-    return "owner_rep_id" if alignment == TODAY else f"owner__{alignment}"
-
-
-@st.cache_data(show_spinner="Loading the scenarios…", max_entries=8)
-def _views(
-    ids: tuple[str, ...], version: str, _dataset: Dataset
-) -> tuple[pd.DataFrame, dict[str, ScenarioRecord], dict[str, pd.DataFrame]]:
-    # Keyed on the ids and the data version; a saved run never changes under its id.
-    view = account_view(_dataset, potential_or_none(_dataset, version))
-    store = get_store()
-    records, rosters = {}, {}
-    for sid in ids:
-        record = store.scenario(sid)
-        if record is None:
-            continue
-        owners = record.assignments.set_index("account_id")["rep_id"]
-        view[_column(sid)] = view["account_id"].map(owners).astype("string")
-        records[sid] = record
-        rosters[sid] = saved_roster(record, _dataset.reps).reps
-    return view, records, rosters
-
-
-def _checked_id(
-    value: str | None, known: set[str], noun: str, role: str, problems: list[str]
-) -> str | None:
-    """Return a saved id from the URL, or None (saying why in `problems`) if it is not one."""
-    if value is None:
-        return None
-    if not ID_PATTERN.match(value):
-        problems.append(f"the {role} {noun} id `{value[:40]}` is not a {noun} id")
-        return None
-    if value not in known:
-        problems.append(f"no saved {noun} has the id `{value}` (the {role}); it may be deleted")
-        return None
-    return value
-
-
-def _read_choice(saved: pd.DataFrame) -> tuple[str, str | None, list[str], list[str]]:
-    """Return (a, b, more, problems) from the URL, dropping ids that are unknown or malformed."""
-    known = set(saved["scenario_id"])
-    problems: list[str] = []
-
-    def check(value: str | None, role: str) -> str | None:
-        if value == TODAY:
-            return value
-        return _checked_id(value, known, "scenario", role, problems)
-
-    params = st.query_params
-    a = check(params.get("a", TODAY), "left") or TODAY
-    b = check(params.get("b"), "right")
-    more = [m for m in (check(x, "extra") for x in params.get("more", "").split(",") if x) if m]
-    return a, b, more, problems
 
 
 def _label(alignment: str, names: dict[str, str]) -> str:
     return "Today" if alignment == TODAY else f"{names.get(alignment, alignment)} ({alignment})"
-
-
-def _read_plan_choice(plans: pd.DataFrame) -> tuple[str | None, str | None, list[str]]:
-    """Return (qa, qb, problems): the quota plans the URL names, unknown or malformed ids dropped."""
-    known = set(plans["plan_id"])
-    problems: list[str] = []
-    return (
-        _checked_id(st.query_params.get("qa"), known, "quota plan", "left", problems),
-        _checked_id(st.query_params.get("qb"), known, "quota plan", "right", problems),
-        problems,
-    )
 
 
 METHOD_NAMES = {
@@ -203,7 +142,8 @@ def _quota_plans_section(
     records = {f"{side}: {record.name}": record for side, record in found.items()}
     st.caption(
         "As saved: the numbers are those each plan was saved with. "
-        f"[Open the left plan](quota?plan={qa}) · [open the right plan](quota?plan={qb})"
+        f"[Open the left plan]({links.open_plan_link(qa)}) · "
+        f"[open the right plan]({links.open_plan_link(qb)})"
     )
     summary = _plan_summary(records, names, version)
     # Every figure in view: the grid's rows are 35 px, plus the header and a border.
@@ -260,212 +200,214 @@ def _quota_plans_section(
     st.caption("A rep only one plan's alignment has is blank on the other side.")
 
 
-dataset, version = load_dataset()
-st.title("Compare scenarios")
-if dataset.accounts.empty or dataset.reps.empty:
-    st.info("No accounts or reps are loaded yet. Import them on the **Data** page.")
-    st.stop()
-
-saved = get_store().scenarios()
-names = dict(zip(saved["scenario_id"], saved["name"], strict=True))
-quota_plans = get_store().quota_plans()
-a, b, more, problems = _read_choice(saved)
-qa, qb, plan_problems = _read_plan_choice(quota_plans)
-for problem in [*problems, *plan_problems]:
-    st.warning(f"This link could not be followed in full: {problem}.")
-if saved.empty:
-    st.info(
-        "No saved scenarios yet: run one on the **Scenario builder** page, then compare it here."
+def _pickers(
+    view: links.CompareLink, saved: pd.DataFrame, names: dict[str, str]
+) -> links.CompareLink:
+    """Draw the choice of alignments, measure and rep, starting from the link's; return it."""
+    options = [TODAY, *saved["scenario_id"]]
+    c1, c2 = st.columns(2)
+    label = lambda x: _label(x, names)  # noqa: E731
+    a = c1.selectbox("Left", options, index=options.index(view.a), format_func=label)
+    b_default = view.b if view.b in options else saved["scenario_id"].iloc[0]
+    b = c2.selectbox("Right", options, index=options.index(b_default), format_func=label)
+    more = st.multiselect(
+        "Also in the KPI table (up to two more)",
+        [o for o in options if o not in (a, b)],
+        default=[m for m in view.more if m not in (a, b)][: links.MAX_EXTRA],
+        max_selections=links.MAX_EXTRA,
+        format_func=label,
     )
-    _quota_plans_section(quota_plans, qa, qb, names, version)
-    st.stop()
-if qa or qb:
-    st.caption("This link compares quota plans too: [jump to them](#quota-plans).")
+    measure = (
+        st.segmented_control(
+            "Measure", list(MEASURES), default=view.measure, format_func=MEASURES.get,
+            key="cmp_measure",
+        )
+        or "potential"
+    )  # fmt: skip
+    return links.CompareLink(a=a, b=b, more=tuple(more), measure=measure, qa=view.qa, qb=view.qb)
 
-options = [TODAY, *saved["scenario_id"]]
-c1, c2 = st.columns(2)
-a = c1.selectbox("Left", options, index=options.index(a), format_func=lambda x: _label(x, names))
-b_default = b if b in options else saved["scenario_id"].iloc[0]
-b = c2.selectbox(
-    "Right", options, index=options.index(b_default), format_func=lambda x: _label(x, names)
-)
-more = st.multiselect(
-    "Also in the KPI table (up to two more)",
-    [o for o in options if o not in (a, b)],
-    default=[m for m in more if m not in (a, b)][: MAX_COLUMNS - 2],
-    max_selections=MAX_COLUMNS - 2,
-    format_func=lambda x: _label(x, names),
-)
-measure = (
-    st.segmented_control(
-        "Measure",
-        list(MEASURES),
-        default=st.query_params.get("measure", "potential")
-        if st.query_params.get("measure") in MEASURES
-        else "potential",
-        format_func=MEASURES.get,
-        key="cmp_measure",
+
+def _rep_picker(wanted: str | None, reps: pd.Series) -> str | None:
+    """Draw the rep to focus on (every rep by default); return its id or None."""
+    options = ["", *reps.index]
+    rep = st.selectbox(
+        "Focus on a rep",
+        options,
+        index=options.index(wanted) if wanted in reps.index else 0,
+        format_func=lambda r: "Every rep" if r == "" else f"{reps[r]} ({r})",
+        key="cmp_rep",
     )
-    or "potential"
-)
-chosen = [a, b, *more]
-view, records, rosters = _views(tuple(sorted({x for x in chosen if x != TODAY})), version, dataset)
+    return rep or None
 
 
-def _reps(alignment: str) -> pd.DataFrame:
-    """Return the reps an alignment has: today's, or the scenario's roster."""
-    return rosters.get(alignment, dataset.reps)
-
-
-reps = pd.concat([dataset.reps, *rosters.values()]).drop_duplicates("rep_id")
-reps = reps.set_index("rep_id")["name"]
-rep_param = st.query_params.get("rep")
-rep_choice = st.selectbox(
-    "Focus on a rep",
-    ["", *reps.index],
-    index=(["", *reps.index].index(rep_param) if rep_param in reps.index else 0),
-    format_func=lambda r: "Every rep" if r == "" else f"{reps[r]} ({r})",
-    key="cmp_rep",
-)
-st.query_params.from_dict(
-    {
-        k: v
-        for k, v in {
-            "a": a,
-            "b": b,
-            "more": ",".join(more),
-            "measure": measure,
-            "rep": rep_choice,
-            "qa": qa,
-            "qb": qb,
-        }.items()
-        if v
-    }
-)
-
-with st.expander("Share this comparison"):
-    st.caption("The link holds only scenario ids and view choices: anyone opening it sees this.")
-    st.code(st.context.url or "", language=None)
-
-for sid, record in records.items():
-    if record.data_version != version:
-        st.caption(
-            f"{_label(sid, names)} ran on data version `{record.data_version}`; it is scored "
-            f"against today's data (`{version}`)."
-        )
-
-# Maps side by side, from the same view; accounts that differ are ringed on both.
-left, right = st.columns(2)
-decks = {}
-for column, this, other in ((left, a, b), (right, b, a)):
-    with column:
-        st.markdown(f"**{_label(this, names)}**")
-        mine, theirs = _reps(this), _reps(other)
-        decks[this] = maps.territory_map(
-            view,
-            mine,
-            owner_col=_column(this),
-            previous_col=_column(other),
-            outline_max_km=SETTINGS.far_km,
-            basemap=use_basemap(),
-            added=mine.loc[~mine["rep_id"].isin(theirs["rep_id"]), "rep_id"],
-            removed=theirs[~theirs["rep_id"].isin(mine["rep_id"])],
-        )
-        st.pydeck_chart(
-            decks[this], height=420, key=f"cmp_map_{'left' if column is left else 'right'}"
-        )
-st.caption(
-    "Coloured by rep; black rings mark the accounts that have a different rep on the other side; "
-    "green rings mark reps only this side has, red rings the homes of reps only the other has."
-)
-
-# KPIs for up to four alignments, read against the left one.
-scored = {
-    _label(x, names): score_alignment(
-        view, _reps(x), owner_col=_column(x), settings=SETTINGS, baseline_col="owner_rep_id"
-    )
-    for x in chosen
-}
-base = _label(a, names)
-table = compare_kpis(scored, base=base)
-shown = pd.DataFrame({"KPI": table["label"]})
-for name in scored:
-    shown[name] = [fmt.by_kind(v, k) for v, k in zip(table[name], table["kind"], strict=True)]
-    if name != base:
-        shown[f"{name}: change"] = [
-            f"{fmt.signed(d, k)} ({r})"
-            for d, k, r in zip(
-                table[f"{name} Δ"], table["kind"], table[f"{name} reading"], strict=True
+def _maps(left: Alignment, right: Alignment, view: pd.DataFrame, names: dict[str, str]) -> dict:
+    """Draw the two alignments' maps side by side from the same view; return the decks."""
+    decks = {}
+    columns = st.columns(2)
+    for side, column, this, other in (("left", columns[0], left, right), ("right", columns[1], right, left)):  # fmt: skip
+        with column:
+            st.markdown(f"**{_label(this.ref, names)}**")
+            decks[this.ref] = maps.territory_map(
+                view,
+                this.reps,
+                owner_col=owner_column(this.ref),
+                previous_col=owner_column(other.ref),
+                outline_max_km=SETTINGS.far_km,
+                basemap=use_basemap(),
+                added=this.reps.loc[~this.reps["rep_id"].isin(other.reps["rep_id"]), "rep_id"],
+                removed=other.reps[~other.reps["rep_id"].isin(this.reps["rep_id"])],
             )
-        ]
-st.markdown("#### KPIs")
-st.caption(f"Changes are against {base}; disruption is counted against today's owners.")
-st.dataframe(shown, hide_index=True, width="stretch")
+            st.pydeck_chart(decks[this.ref], height=420, key=f"cmp_map_{side}")
+    st.caption(
+        "Coloured by rep; black rings mark the accounts that have a different rep on the other "
+        "side; green rings mark reps only this side has, red rings the homes of reps only the "
+        "other has."
+    )
+    return decks
 
-# Per-rep loads, alignments side by side.
-loads = {
-    _label(x, names): rep_loads(view, _reps(x), owner_col=_column(x), settings=SETTINGS)
-    for x in chosen
-}
-if rep_choice:
-    loads = {k: v[v["rep_id"] == rep_choice] for k, v in loads.items()}
-st.markdown(f"#### {MEASURES[measure]} per rep")
-st.altair_chart(
-    charts.per_rep_comparison(loads, measure, MEASURES[measure], SETTINGS.band), width="stretch"
-)
 
-# The accounts that change rep between left and right.
-col_a, col_b = _column(a), _column(b)
-reasons = records[b].assignments.set_index("account_id")["reason"] if b in records else None
-moves = tables.moves(
-    view, col_a, col_b, reps, reasons, rep=reps[rep_choice] if rep_choice else None
-)
-st.markdown(f"#### Accounts with a different rep ({fmt.count(len(moves))})")
-st.caption(
-    f"From {_label(a, names)} to {_label(b, names)}: {fmt.money(moves['Revenue ($)'].sum())} revenue, "
-    f"{fmt.money(moves['Potential ($)'].sum())} potential. Click a column to sort."
-)
-st.dataframe(
-    moves,
-    hide_index=True,
-    width="stretch",
-    column_config={
-        c: st.column_config.NumberColumn(format="localized") for c in tables.MONEY_COLUMNS
-    },
-)
-st.download_button(
-    "Download these accounts (CSV)",
-    moves.to_csv(index=False).encode("utf-8-sig"),
-    file_name=f"compare-{a}-{b}.csv",
-    mime="text/csv",
-)
+def _kpis(alignments: dict[str, Alignment], base: str) -> pd.DataFrame:
+    """Draw the KPI table, read against the left alignment; return `compare_kpis`' table."""
+    table = compare_kpis({label: a.kpis for label, a in alignments.items()}, base=base)
+    st.markdown("#### KPIs")
+    st.caption(f"Changes are against {base}; disruption is counted against today's owners.")
+    st.dataframe(
+        compare_text.kpi_table(table, list(alignments), base), hide_index=True, width="stretch"
+    )
+    return table
 
-st.markdown("#### Take it to the meeting")
-per_rep = pd.concat([df.assign(alignment=name) for name, df in loads.items()], ignore_index=True)
-assignments = view[["account_id", "name", "city", "state", "revenue", "potential"]].copy()
-for x in chosen:
-    assignments[_label(x, names)] = view[_column(x)]
-summary = pd.DataFrame({"KPI": table["label"], **{name: table[name] for name in scored}})
-c1, c2, c3 = st.columns(3)
-c1.download_button(
-    "Workbook (.xlsx)",
-    workbook(summary, per_rep, assignments, moves),
-    file_name=f"realign-{a}-vs-{b}.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    help="Summary KPIs, per-rep loads, every account's rep in each alignment, the moves.",
-)
-c2.download_button(
-    "Assignments (.csv)",
-    assignments.to_csv(index=False).encode("utf-8-sig"),
-    file_name=f"realign-{a}-vs-{b}-assignments.csv",
-    mime="text/csv",
-)
-c3.download_button(
-    "Right-hand map (.html)",
-    decks[b].to_html(as_string=True),
-    file_name=f"realign-{b}-map.html",
-    mime="text/html",
-    help="A standalone page with the map; it loads the map library from the internet.",
-)
 
-_quota_plans_section(quota_plans, qa, qb, names, version, rep_choice or None)
+def _moves(left: Alignment, right: Alignment, view, reps, names, rep) -> pd.DataFrame:
+    """Draw the accounts whose rep differs between the two sides; return the table."""
+    moves = tables.moves(
+        view, owner_column(left.ref), owner_column(right.ref), reps, right.reasons,
+        rep=reps[rep] if rep else None,
+    )  # fmt: skip
+    st.markdown(f"#### Accounts with a different rep ({fmt.count(len(moves))})")
+    st.caption(
+        f"From {_label(left.ref, names)} to {_label(right.ref, names)}: "
+        f"{fmt.money(moves['Revenue ($)'].sum())} revenue, "
+        f"{fmt.money(moves['Potential ($)'].sum())} potential. Click a column to sort."
+    )
+    st.dataframe(
+        moves,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            c: st.column_config.NumberColumn(format="localized") for c in tables.MONEY_COLUMNS
+        },
+    )
+    st.download_button(
+        "Download these accounts (CSV)",
+        moves.to_csv(index=False).encode("utf-8-sig"),
+        file_name=f"compare-{left.ref}-{right.ref}.csv",
+        mime="text/csv",
+    )
+    return moves
+
+
+def _meeting(choice: links.CompareLink, alignments, view, table, loads, moves, deck) -> None:
+    """Offer the comparison as a workbook, the assignments as CSV and the right map as HTML."""
+    a, b = choice.a, choice.b
+    st.markdown("#### Take it to the meeting")
+    per_rep = pd.concat(
+        [df.assign(alignment=name) for name, df in loads.items()], ignore_index=True
+    )
+    assignments = compare_text.assignments(
+        view, {k: owner_column(v.ref) for k, v in alignments.items()}
+    )
+    summary = pd.DataFrame({"KPI": table["label"], **{name: table[name] for name in alignments}})
+    c1, c2, c3 = st.columns(3)
+    c1.download_button(
+        "Workbook (.xlsx)",
+        workbook(summary, per_rep, assignments, moves),
+        file_name=f"realign-{a}-vs-{b}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        help="Summary KPIs, per-rep loads, every account's rep in each alignment, the moves.",
+    )
+    c2.download_button(
+        "Assignments (.csv)",
+        assignments.to_csv(index=False).encode("utf-8-sig"),
+        file_name=f"realign-{a}-vs-{b}-assignments.csv",
+        mime="text/csv",
+    )
+    c3.download_button(
+        "Right-hand map (.html)",
+        deck.to_html(as_string=True),
+        file_name=f"realign-{b}-map.html",
+        mime="text/html",
+        help="A standalone page with the map; it loads the map library from the internet.",
+    )
+
+
+def main() -> None:
+    """Draw the page: the link's comparison, or why it cannot be followed in full."""
+    dataset, version = load_dataset()
+    st.title("Compare scenarios")
+    if dataset.accounts.empty or dataset.reps.empty:
+        st.info("No accounts or reps are loaded yet. Import them on the **Data** page.")
+        return
+    store = get_store()
+    saved, quota_plans = store.scenarios(), store.quota_plans()
+    names = dict(zip(saved["scenario_id"], saved["name"], strict=True))
+    linked, problems = links.parse_compare(
+        st.query_params, set(saved["scenario_id"]), set(quota_plans["plan_id"])
+    )
+    for problem in problems:
+        st.warning(f"This link could not be followed in full: {problem.text}.")
+    if saved.empty:
+        st.info(
+            "No saved scenarios yet: run one on the **Scenario builder** page, then compare it "
+            "here."
+        )
+        _quota_plans_section(quota_plans, linked.qa, linked.qb, names, version)
+        return
+    if linked.qa or linked.qb:
+        st.caption("This link compares quota plans too: [jump to them](#quota-plans).")
+
+    choice = _pickers(linked, saved, names)
+    chosen = [choice.a, choice.b, *choice.more]
+    try:
+        found = {ref: load_alignment(ref, dataset, version) for ref in dict.fromkeys(chosen)}
+    except AlignmentNotFound as gone:
+        st.warning(f"The scenario `{gone}` was deleted while this page was open: pick another.")
+        return
+    left, right = found[choice.a], found[choice.b]
+    reps = rep_names(dataset, *found.values())
+    choice = replace(choice, rep=_rep_picker(linked.rep, reps))
+    st.query_params.from_dict(choice.params())
+
+    with st.expander("Share this comparison"):
+        st.caption(
+            "The link holds only scenario ids and view choices: anyone opening it sees this."
+        )
+        st.code(st.context.url or "", language=None)
+    for alignment in found.values():
+        if alignment.on_older_data:
+            st.caption(
+                f"{_label(alignment.ref, names)} ran on data version `{alignment.ran_on}`; it is "
+                f"scored against today's data (`{version}`)."
+            )
+
+    view = side_by_side(list(found.values()))
+    decks = _maps(left, right, view, names)
+    labelled = {_label(ref, names): found[ref] for ref in chosen}
+    table = _kpis(labelled, _label(choice.a, names))
+
+    loads = {
+        label: rep_loads(view, a.reps, owner_col=owner_column(a.ref), settings=SETTINGS)
+        for label, a in labelled.items()
+    }
+    if choice.rep:
+        loads = {k: v[v["rep_id"] == choice.rep] for k, v in loads.items()}
+    st.markdown(f"#### {MEASURES[choice.measure]} per rep")
+    st.altair_chart(
+        charts.per_rep_comparison(loads, choice.measure, MEASURES[choice.measure], SETTINGS.band),
+        width="stretch",
+    )
+    moves = _moves(left, right, view, reps, names, choice.rep)
+    _meeting(choice, labelled, view, table, loads, moves, decks[right.ref])
+    _quota_plans_section(quota_plans, choice.qa, choice.qb, names, version, choice.rep)
+
+
+main()

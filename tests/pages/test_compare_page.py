@@ -135,19 +135,20 @@ def two_quota_plans(store_with_scenario) -> tuple[str, str]:
         next_year_outcomes,
         quota_plan_record,
     )
-    from engine.scenario import SCENARIO_COLUMN, scenario_view
+    from engine.alignment import resolve_alignment
 
     store = Store(os.environ["REALIGN_DB"])
     info, dataset = store.snapshot()
     forecast = forecast_accounts(dataset)
     outcomes = next_year_outcomes(forecast)
-    view = scenario_view(dataset, forecast.potential(), store.scenario(SID).assignments)
+    scenario = resolve_alignment(store, SID, dataset, info.data_version, forecast.potential())
+    view = scenario.view
     ids = []
     for name, alignment, method in (("Today by potential", "today", "potential"),
                                     ("Birch to Lee, equal", SID, "equal")):  # fmt: skip
         spec = QuotaPlanSpec(alignment, QuotaSettings(method=method, round_to=1.0))
         # The scenario view holds today's owners and the scenario's side by side.
-        owner = "owner_rep_id" if alignment == "today" else SCENARIO_COLUMN
+        owner = "owner_rep_id" if alignment == "today" else scenario.owner_col
         plan, risk = evaluate_quota_plan(
             view, dataset.reps, owner, spec, outcomes, RiskSettings(200)
         )

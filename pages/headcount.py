@@ -12,7 +12,7 @@ import streamlit as st
 from engine.headcount import ResponseSettings, headcount_sweep
 from engine.scenario import ScenarioSpec, run_rebalance, scenario_id
 from engine.store import Dataset
-from ui import charts
+from ui import charts, links
 from ui import format as fmt
 from ui.state import ensure_app_shell, get_store, load_dataset, potential_or_none
 
@@ -164,8 +164,9 @@ def _save_as_scenario(sweep: pd.DataFrame, dataset: Dataset, version: str) -> No
             run = run_rebalance(dataset, version, potential_or_none(dataset, version), spec)
             store.save_scenario(run.record)
     st.success(
-        f"Saved as scenario `{sid}`: [open it in the Scenario builder](rebalance?scenario={sid}) "
-        f"or [compare it with today](compare?a=today&b={sid})."
+        f"Saved as scenario `{sid}`: [open it in the Scenario builder]"
+        f"({links.open_scenario_link(sid)}) or [compare it with today]"
+        f"({links.compare_with_today(sid)})."
     )
 
 

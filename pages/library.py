@@ -8,6 +8,7 @@ import streamlit as st
 from engine import schema
 from engine.metrics import KPIS
 from ui import format as fmt
+from ui import links
 from ui.state import ensure_app_shell, get_store
 
 ensure_app_shell()
@@ -139,8 +140,8 @@ def _detail(row: pd.Series, version: str | None, plan: str | None, names: dict) 
         st.markdown(":green-badge[:material/star: Plan of record]")
     # Plain relative links, as in the builder: shareable, and they work however this page opened.
     st.markdown(
-        f":material/open_in_new: [Open in the Scenario builder](rebalance?scenario={sid})"
-        f" · :material/compare: [Compare with today](compare?a=today&b={sid})"
+        f":material/open_in_new: [Open in the Scenario builder]({links.open_scenario_link(sid)})"
+        f" · :material/compare: [Compare with today]({links.compare_with_today(sid)})"
     )
 
     c1, c2, c3 = st.columns(3)
@@ -152,7 +153,7 @@ def _detail(row: pd.Series, version: str | None, plan: str | None, names: dict) 
         "and run as a new scenario.",
         width="stretch",
     ):
-        st.switch_page("pages/rebalance.py", query_params={"clone": sid})
+        st.switch_page("pages/rebalance.py", query_params=links.RebalanceLink(clone=sid).params())
     if row["plan_of_record"]:
         c2.button(
             "Clear the plan-of-record mark",

@@ -49,11 +49,8 @@ def _cities(version: str, _dataset: Dataset) -> pd.DataFrame:
     return candidate_cities(_dataset.accounts, _dataset.reps)
 
 
-def _prefill_from_clone(dataset: Dataset) -> None:
+def _prefill_from_clone(source: str, dataset: Dataset) -> None:
     """Load a saved scenario's settings into the form once, when a link asks to clone it."""
-    source = st.query_params.get(CLONE_KEY)
-    if not source:
-        return
     del st.query_params[CLONE_KEY]
     record = get_store().scenario(source)
     if record is None:
@@ -311,44 +308,12 @@ def _tradeoff_section(dataset: Dataset, version: str, spec: ScenarioSpec) -> Non
     st.altair_chart(charts.tradeoff_chart(points, spec.keep_vs_compact), width="stretch")
 
 
-dataset, version = load_dataset()
-st.title("Scenario builder")
-if dataset.accounts.empty or dataset.reps.empty:
-    st.info("No accounts or reps are loaded yet. Import them on the **Data** page.")
-    st.stop()
-
-potential = potential_or_none(dataset, version)
-st.caption(
-    "Rebalance today's territories so every rep gets a fair share of forecast potential and "
-    "a workload they can carry, with short drives and as few moved customers as possible."
-)
-_prefill_from_clone(dataset)
-spec = _spec_form(dataset, potential, version)
-if spec is not None:
-    st.query_params[QUERY_KEY] = _run(spec, dataset, version, potential)
-
-shown = st.query_params.get(QUERY_KEY)
-saved = get_store().scenarios()
-if shown:
-    # The list is read fresh: a scenario renamed or deleted in the library since it
-    # was last opened here shows its new name, or is gone, even though runs are cached.
-    names = saved.set_index("scenario_id")["name"]
-    run = _reopen(shown, version, dataset) if shown in names.index else None
-    if run is not None:
-        run = replace(run, record=replace(run.record, name=str(names[shown])))
-    if run is None:
-        st.warning(
-            f"No saved scenario has the id `{shown}`: it may have been deleted, or the link "
-            "was cut short. Run a scenario above, or pick a saved one below."
-        )
-    else:
-        _show(run, dataset, version)
-        _tradeoff_section(dataset, version, ScenarioSpec.from_json(run.record.spec_json))
-
-with st.expander(f"Saved scenarios ({len(saved)})", expanded=not shown):
-    if saved.empty:
-        st.caption("None yet: run one above.")
-    else:
+def _saved_list(saved: pd.DataFrame, shown: str | None) -> None:
+    """List the saved scenarios to open one, or delete one after asking."""
+    with st.expander(f"Saved scenarios ({len(saved)})", expanded=not shown):
+        if saved.empty:
+            st.caption("None yet: run one above.")
+            return
         labels = {
             row.scenario_id: f"{row.name} · {row.scenario_id} · {row.created_at:%Y-%m-%d %H:%M}"
             for row in saved.itertuples()
@@ -358,8 +323,53 @@ with st.expander(f"Saved scenarios ({len(saved)})", expanded=not shown):
         if c1.button("Open", key="rb_open"):
             st.query_params[QUERY_KEY] = pick
             st.rerun()
-        if c2.button("Delete", key="rb_delete"):
-            get_store().delete_scenario(pick)
-            if st.query_params.get(QUERY_KEY) == pick:
-                del st.query_params[QUERY_KEY]
-            st.rerun()
+        with c2.popover("Delete…", icon=":material/delete:"):
+            st.markdown(f"Delete “{labels[pick]}”, its note and the quota plans made on it?")
+            if st.button("Delete it for good", type="primary", key="rb_delete"):
+                get_store().delete_scenario(pick)
+                if st.query_params.get(QUERY_KEY) == pick:
+                    del st.query_params[QUERY_KEY]
+                st.rerun()
+
+
+def main() -> None:
+    """Draw the page: the form, the run it asks for or the link's scenario, the saved list."""
+    dataset, version = load_dataset()
+    st.title("Scenario builder")
+    if dataset.accounts.empty or dataset.reps.empty:
+        st.info("No accounts or reps are loaded yet. Import them on the **Data** page.")
+        return
+    potential = potential_or_none(dataset, version)
+    st.caption(
+        "Rebalance today's territories so every rep gets a fair share of forecast potential and "
+        "a workload they can carry, with short drives and as few moved customers as possible."
+    )
+    # The list is read fresh: a scenario renamed or deleted in the library since it was
+    # last opened here shows its new name, or is gone, even though runs are cached.
+    saved = get_store().scenarios()
+    names = saved.set_index("scenario_id")["name"]
+    linked, _ = links.parse_rebalance(st.query_params)
+    if st.query_params.get(CLONE_KEY):
+        _prefill_from_clone(st.query_params[CLONE_KEY], dataset)
+    spec = _spec_form(dataset, potential, version)
+    if spec is not None:
+        st.query_params[QUERY_KEY] = _run(spec, dataset, version, potential)
+        saved = get_store().scenarios()
+        names = saved.set_index("scenario_id")["name"]
+        linked, _ = links.parse_rebalance(st.query_params)
+
+    shown = st.query_params.get(QUERY_KEY)
+    run = _reopen(linked.scenario, version, dataset) if linked.scenario in names.index else None
+    if run is not None:
+        run = replace(run, record=replace(run.record, name=str(names[linked.scenario])))
+        _show(run, dataset, version)
+        _tradeoff_section(dataset, version, ScenarioSpec.from_json(run.record.spec_json))
+    elif shown:
+        st.warning(
+            f"No saved scenario has the id `{shown[:40]}`: it may have been deleted, or the link "
+            "was cut short. Run a scenario above, or pick a saved one below."
+        )
+    _saved_list(saved, shown)
+
+
+main()

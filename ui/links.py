@@ -98,10 +98,15 @@ class RebalanceLink:
     scenario: str | None = None
     clone: str | None = None
 
+    def params(self) -> dict[str, str]:
+        """Return the query parameters that carry this view (empty choices left out)."""
+        body = {"scenario": self.scenario, "clone": self.clone}
+        return {k: v for k, v in body.items() if v}
+
 
 def rebalance_link(view: RebalanceLink = RebalanceLink()) -> str:
     """Return the link to the Scenario builder showing (or cloning) a scenario."""
-    return _href("rebalance", {"scenario": view.scenario, "clone": view.clone})
+    return _href("rebalance", view.params())
 
 
 def open_scenario_link(scenario: str) -> str:
@@ -142,12 +147,12 @@ class CompareLink:
     qb: str | None = None
 
     def params(self) -> dict[str, str]:
-        """Return the query parameters that carry this view (empty choices left out)."""
+        """Return the query parameters that carry this view (empty and default choices left out)."""
         body = {
             "a": self.a,
             "b": self.b,
             "more": ",".join(self.more),
-            "measure": self.measure,
+            "measure": None if self.measure == "potential" else self.measure,
             "rep": self.rep,
             "qa": self.qa,
             "qb": self.qb,

@@ -12,7 +12,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from engine.metrics import account_view
+from engine.alignment import AlignmentNotFound
 from engine.quota import (
     METHODS,
     AttainmentRisk,
@@ -27,12 +27,11 @@ from engine.quota import (
     quota_plan_record,
 )
 from engine.roster import HIRED
-from engine.scenario import SCENARIO_COLUMN, saved_roster, scenario_view
 from engine.schema import SCENARIO_NAME_MAX, TODAY_ALIGNMENT
 from engine.store import Dataset
 from ui import charts
 from ui import format as fmt
-from ui.state import ensure_app_shell, get_store, load_dataset, load_forecast
+from ui.state import ensure_app_shell, get_store, load_alignment, load_dataset, load_forecast
 
 ensure_app_shell()
 
@@ -59,20 +58,12 @@ FLAG_TEXT = {"too hard": "Too hard", "too easy": "Too easy", "": "Within reach"}
 # -- cached adapters ------------------------------------------------------------------------------
 
 
-@st.cache_data(show_spinner="Reading the alignment…", max_entries=16)
 def _alignment(
-    alignment: str, version: str, _dataset: Dataset
+    alignment: str, version: str, dataset: Dataset
 ) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """Return the account view with the alignment's owners, its reps, and the owner column."""
-    # Keyed on the alignment id and the data version: a saved run never changes under its id.
-    potential = load_forecast(_dataset, version).potential()
-    if alignment == TODAY:
-        return account_view(_dataset, potential), _dataset.reps, "owner_rep_id"
-    record = get_store().scenario(alignment)
-    if record is None:
-        raise LookupError(alignment)
-    view = scenario_view(_dataset, potential, record.assignments)
-    return view, saved_roster(record, _dataset.reps).reps, SCENARIO_COLUMN
+    found = load_alignment(alignment, dataset, version)
+    return found.view, found.reps, found.owner_col
 
 
 @st.cache_data(show_spinner="Simulating next year for every account…", max_entries=32)
@@ -555,7 +546,7 @@ st.session_state["q_linked_alignment"] = alignment
 
 try:
     view, reps, owner_col = _alignment(alignment, version, dataset)
-except LookupError:
+except AlignmentNotFound:
     st.error(f"The scenario `{alignment}` is gone: pick another alignment.")
     st.stop()
 last_year = float(view.loc[view[owner_col].notna(), "revenue"].sum())

@@ -83,6 +83,14 @@ class SavedRoster:
 
 
 _VIOLATION_FIELDS = {f.name for f in fields(BandViolation)}
+_NUMBERS = ("objective", "bound", "gap", "solve_seconds")
+
+
+def _finite_or_none(body: dict[str, Any]) -> dict[str, Any]:
+    """Return the values with every non-finite number as None: JSON has no NaN or infinity."""
+    return {
+        k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in body.items()
+    }
 
 
 def _violation(value: dict[str, Any]) -> BandViolation:
@@ -143,11 +151,9 @@ class ScenarioSummary:
             "solve_seconds": self.solve_seconds,
             "solver": self.solver,
             "notes": [n.as_dict() for n in self.notes],
-            "violations": [asdict(v) for v in self.violations],
+            "violations": [_finite_or_none(asdict(v)) for v in self.violations],
         }
-        for key in ("objective", "bound", "gap", "solve_seconds"):
-            if not math.isfinite(body[key]):
-                body[key] = None  # JSON has no NaN or infinity
+        body.update(_finite_or_none({k: body[k] for k in _NUMBERS}))
         if self.roster is not None:
             body["roster"] = self.roster.as_dict()
         return body
@@ -163,11 +169,9 @@ class ScenarioSummary:
                 reps=tuple(saved.get("reps", ())), removed=tuple(saved.get("removed", ()))
             )
             # Runs saved before notes had kinds kept the roster's notes with the roster too,
-            # and a copy in the run's notes: keep one of each.
-            for text in saved.get("notes", ()):
-                note = Note.from_stored(text)
-                if note not in notes:
-                    notes.insert(0, note)
+            # and a copy in the run's notes: keep one of each, the roster's first.
+            kept = [n for n in map(Note.from_stored, saved.get("notes", ())) if n not in notes]
+            notes = [*kept, *notes]
         return cls(
             kind=str(body.get("kind", "rebalance")),
             status=str(body.get("status", status)),

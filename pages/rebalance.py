@@ -30,6 +30,7 @@ from ui.state import (
 ensure_app_shell()
 
 SETTINGS = MetricSettings()
+R = text.FORM_RANGES
 QUERY_KEY = "scenario"
 CLONE_KEY = "clone"
 
@@ -76,10 +77,16 @@ def _spec_form(dataset: Dataset, potential: pd.Series | None, version: str) -> S
     with st.form("rebalance_spec"):
         name = st.text_input("Scenario name", value="Rebalance on potential", key="rb_name")
         c1, c2, c3 = st.columns(3)
-        potential_band = c1.slider("Potential band (± %)", 1, 30, 5, key="rb_potential_band")
-        workload_band = c2.slider("Workload band (± %)", 1, 50, 10, key="rb_workload_band")
+        potential_band = c1.slider(
+            "Potential band (± %)", *R["rb_potential_band"], 5, key="rb_potential_band"
+        )
+        workload_band = c2.slider(
+            "Workload band (± %)", *R["rb_workload_band"], 10, key="rb_workload_band"
+        )
         count_on = c3.checkbox("Balance account counts too", key="rb_count_on")
-        count_band = c3.slider("Account-count band (± %)", 5, 50, 20, key="rb_count_band")
+        count_band = c3.slider(
+            "Account-count band (± %)", *R["rb_count_band"], 20, key="rb_count_band"
+        )
         keep = st.select_slider(
             "Keep my accounts ↔ tightest territories",
             options=list(text.POSITIONS)[::-1],
@@ -90,16 +97,16 @@ def _spec_form(dataset: Dataset, potential: pd.Series | None, version: str) -> S
         )
         c4, c5 = st.columns(2)
         cap_on = c4.checkbox("Cap the revenue that may change rep", key="rb_cap_on")
-        cap = c4.slider("Most revenue that may move (%)", 1, 60, 15, key="rb_cap")
+        cap = c4.slider("Most revenue that may move (%)", *R["rb_cap"], 15, key="rb_cap")
         km_on = c5.checkbox("No account farther than this from its rep", key="rb_km_on")
-        max_km = c5.number_input("Kilometres", 50, 5000, 400, step=50, key="rb_km")
+        max_km = c5.number_input("Kilometres", *R["rb_km"], 400, step=50, key="rb_km")
         c6, c7 = st.columns(2)
         travel_on = c6.checkbox(
             "Count driving time in workload",
             key="rb_travel_on",
             help="Each visit adds a round trip from the rep's home at the speed given.",
         )
-        speed = c7.number_input("Average speed (km/h)", 20, 120, 60, step=5, key="rb_speed")
+        speed = c7.number_input("Average speed (km/h)", *R["rb_speed"], 60, step=5, key="rb_speed")
         locked_reps = st.multiselect(
             "Keep these reps' books exactly as they are",
             options=list(reps.index),

@@ -19,14 +19,14 @@ from engine.schema import TODAY_ALIGNMENT
 TODAY = TODAY_ALIGNMENT
 # Scenario and quota plan ids are the first ten hex digits of a SHA-256 (engine.scenario,
 # engine.quota): anything else in a link is cut short or made up.
-SAVED_ID = re.compile(r"^[0-9a-f]{10}$")
+SAVED_ID = re.compile(r"[0-9a-f]{10}")  # matched whole: no line break after it either
 COMPARE_MEASURES = ("potential", "workload_hours", "revenue")
 MAX_EXTRA = 2  # Compare's KPI table holds the two sides and up to two more
 
 
 def is_saved_id(value: str | None) -> bool:
     """Return True when `value` has the form of a scenario or quota plan id."""
-    return value is not None and bool(SAVED_ID.match(value))
+    return value is not None and SAVED_ID.fullmatch(value) is not None
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,22 @@ STATUS_TEXT = {
     "feasible": "feasible",
     "time_limit": "stopped at its time limit (best answer found so far)",
 }
-MEASURE_KINDS = {"potential": "money", "workload_hours": "hours", "revenue": "money"}
+MEASURE_KINDS = {
+    "potential": "money",
+    "workload_hours": "hours",
+    "revenue": "money",
+    "moved_revenue": "money",  # the team-wide cap on revenue that changes rep
+}
+# The form's number widgets and their ranges: a saved value outside them is brought inside,
+# since a widget refuses a value past its ends.
+FORM_RANGES = {
+    "rb_potential_band": (1, 30),
+    "rb_workload_band": (1, 50),
+    "rb_count_band": (5, 50),
+    "rb_cap": (1, 60),
+    "rb_km": (50, 5000),
+    "rb_speed": (20, 120),
+}
 
 
 def run_caption(scenario_id: str, summary: ScenarioSummary) -> str:
@@ -89,7 +104,8 @@ def form_state(
     """Return the Scenario builder's widget values that reproduce a saved spec.
 
     Locks on reps or accounts the data no longer has are dropped; a slider
-    position the form does not offer falls back to the middle.
+    position the form does not offer falls back to the middle, and a number
+    outside its widget's range is brought to the nearest end.
     """
     state: dict[str, Any] = {
         "rb_name": f"{name} (copy)",
@@ -112,6 +128,9 @@ def form_state(
         state["rb_km"] = int(spec.max_km)
     if spec.travel_speed_kmh is not None:
         state["rb_speed"] = int(spec.travel_speed_kmh)
+    for key, (low, high) in FORM_RANGES.items():
+        if key in state:
+            state[key] = min(max(state[key], low), high)
     return state
 
 

@@ -126,6 +126,7 @@ def two_quota_plans(store_with_scenario) -> tuple[str, str]:
     """Save a plan on today's reps (by potential) and one on the scenario (equal per FTE)."""
     import os
 
+    from engine.alignment import resolve_alignment
     from engine.forecast import forecast_accounts
     from engine.quota import (
         QuotaPlanSpec,
@@ -135,7 +136,6 @@ def two_quota_plans(store_with_scenario) -> tuple[str, str]:
         next_year_outcomes,
         quota_plan_record,
     )
-    from engine.alignment import resolve_alignment
 
     store = Store(os.environ["REALIGN_DB"])
     info, dataset = store.snapshot()

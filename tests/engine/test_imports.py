@@ -475,7 +475,7 @@ def test_binary_junk_renamed_csv(store, data, needle):
 
 
 def test_file_above_size_limit(store, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_UPLOAD_BYTES", 100)
+    monkeypatch.setattr(imports.read, "MAX_UPLOAD_BYTES", 100)  # read where the file is read
     report = try_import(store, accounts=accounts_upload(accounts_frame()))
     assert_refused(store, report, "accounts.csv", "MB limit")
 

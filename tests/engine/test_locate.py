@@ -17,7 +17,11 @@ from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
 import engine.locate as locate_module
-from engine.locate import LocateResult, locate
+from engine.locate import LocateResult, locate, search
+from engine.locate.construct import _allocate, _first_plan
+from engine.locate.milp import _solve_whole
+from engine.locate.problem import _check_plan, _Plan, _validate
+from engine.locate.search import _move_a_site, _near_pairs, _solve_near
 
 
 def brute_force(
@@ -200,9 +204,7 @@ def test_clustered_plan_is_feasible_and_near_the_optimum(monkeypatch) -> None:
     cost, demand, capacity = clustered(24, 3, seed=3)
     result = locate(cost, demand, capacity, 3, fixed=[0], time_limit_s=5)
     assert_valid(result, cost, demand, np.full(24, capacity), 3, (0,))
-    whole, _ = locate_module._solve_whole(
-        locate_module._validate(cost, demand, capacity, 3, [0]), deadline=float("inf")
-    )
+    whole, _ = _solve_whole(_validate(cost, demand, capacity, 3, [0]), deadline=float("inf"))
     assert result.bound <= whole.objective + 1e-6
     assert result.objective <= whole.objective * 1.02
 
@@ -248,16 +250,16 @@ def test_moving_a_site_gives_an_empty_area_its_own_site() -> None:
     # Three groups on a line; the plan has two sites in the first group and none in the third.
     x = np.concatenate([np.arange(5.0), 100 + np.arange(5.0), 200 + np.arange(5.0)])
     cost = np.abs(x[:, None] - x[None, :])
-    prob = locate_module._validate(cost, np.ones(15), 15.0, 3, [])
+    prob = _validate(cost, np.ones(15), 15.0, 3, [])
     sites = np.array([0, 3, 7])
-    assignment = locate_module._allocate(prob, sites)
-    start = locate_module._Plan(sites, assignment, float(cost[np.arange(15), assignment].sum()))
+    assignment = _allocate(prob, sites)
+    start = _Plan(sites, assignment, float(cost[np.arange(15), assignment].sum()))
     for tries in (None, 20):
-        moved = locate_module._move_a_site(prob, start, float("inf"), tries=tries)
+        moved = _move_a_site(prob, start, float("inf"), tries=tries)
         assert moved is not None
         assert moved.objective < start.objective
         assert any(s >= 10 for s in moved.sites)
-        locate_module._check_plan(prob, moved)
+        _check_plan(prob, moved)
 
 
 # -- the integer program over the whole plan, near pairs only ----------------------
@@ -266,39 +268,39 @@ def test_moving_a_site_gives_an_empty_area_its_own_site() -> None:
 def test_near_pairs_keep_the_plan_and_never_a_forbidden_pair() -> None:
     cost, demand, capacity = clustered(40, 4, seed=5)
     cost[0, 1:] = np.inf  # point 0 may only go to site 0
-    prob = locate_module._validate(cost, demand, capacity, 4, [])
-    plan = locate_module._first_plan(prob)
-    keep = locate_module._near_pairs(prob, plan)
+    prob = _validate(cost, demand, capacity, 4, [])
+    plan = _first_plan(prob)
+    keep = _near_pairs(prob, plan)
     assert keep[np.arange(40), plan.assignment].all()
     assert not (keep & ~np.isfinite(cost)).any()
     assert keep[0].tolist() == [True] + [False] * 39
     # Every point keeps at least its NEAR_SITES cheapest allowed sites.
-    assert (keep.sum(axis=1)[1:] >= locate_module.NEAR_SITES).all()
+    assert (keep.sum(axis=1)[1:] >= search.NEAR_SITES).all()
 
 
 def test_whole_program_reaches_the_optimum_when_every_pair_is_near(monkeypatch) -> None:
     cost, demand, capacity = clustered(24, 3, seed=7)
-    prob = locate_module._validate(cost, demand, capacity, 3, [2])
-    monkeypatch.setattr(locate_module, "NEAR_SITES", 24)
+    prob = _validate(cost, demand, capacity, 3, [2])
+    monkeypatch.setattr(search, "NEAR_SITES", 24)  # read where the pairs are chosen
     # A poor but feasible start: the three largest-index sites with the fixed one.
     sites = np.array([2, 21, 22])
-    assignment = locate_module._allocate(prob, sites)
-    start = locate_module._Plan(sites, assignment, float(cost[np.arange(24), assignment].sum()))
-    better = locate_module._solve_near(prob, start, time.perf_counter() + 30)
-    whole, _ = locate_module._solve_whole(prob, deadline=float("inf"))
+    assignment = _allocate(prob, sites)
+    start = _Plan(sites, assignment, float(cost[np.arange(24), assignment].sum()))
+    better = _solve_near(prob, start, time.perf_counter() + 30)
+    whole, _ = _solve_whole(prob, deadline=float("inf"))
     assert better.objective == pytest.approx(whole.objective, rel=1e-6)
     assert 2 in better.sites
-    locate_module._check_plan(prob, better)
+    _check_plan(prob, better)
 
 
 def test_whole_program_never_returns_a_worse_plan() -> None:
     cost, demand, capacity = clustered(30, 3, seed=8)
-    prob = locate_module._validate(cost, demand, capacity, 3, [])
-    whole, _ = locate_module._solve_whole(prob, deadline=float("inf"))
-    again = locate_module._solve_near(prob, whole, time.perf_counter() + 10)
+    prob = _validate(cost, demand, capacity, 3, [])
+    whole, _ = _solve_whole(prob, deadline=float("inf"))
+    again = _solve_near(prob, whole, time.perf_counter() + 10)
     assert again.objective <= whole.objective + 1e-9
     # With no time left the plan comes back as it was.
-    assert locate_module._solve_near(prob, whole, time.perf_counter()) is whole
+    assert _solve_near(prob, whole, time.perf_counter()) is whole
 
 
 def test_other_highs_models_still_solve_after_locate(monkeypatch) -> None:

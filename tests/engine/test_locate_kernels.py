@@ -14,8 +14,8 @@ from hypothesis import given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
-from engine import locate_kernels as kernels
-from engine.locate import _HUGE
+from engine.locate import kernels
+from engine.locate.problem import _HUGE
 
 
 def reference_allocate(cost: np.ndarray, demand: np.ndarray, room: np.ndarray) -> np.ndarray | None:

@@ -13,8 +13,8 @@ Each function does exactly what its NumPy form in
 before), in the same order and with the same tie-breaking (the first index
 wins); the tests check that on random problems with ties. Signatures are given, so
 the functions compile when this module is first imported and are kept in
-`__pycache__` (`cache=True`); later imports load them in a fraction of a
-second.
+`__pycache__` beside it (`cache=True`); later imports load them in a fraction
+of a second.
 """
 
 from __future__ import annotations

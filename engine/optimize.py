@@ -34,7 +34,7 @@ docs/optimize.md. In short:
 4. the LP is nearly integral (a few accounts per band are split): a dive fixes
    the big split accounts and re-solves, the small ones are rounded, and a
    local search of moves and paired moves mends any band the rounding broke,
-   then trims cost. Small instances (≤ EXACT_PAIRS pairs) get the exact MIP.
+   then trims cost. Small instances (≤ `Tuning.exact_pairs` pairs) get the exact MIP.
 """
 
 from __future__ import annotations
@@ -56,49 +56,6 @@ from engine.geo import distance_matrix_km
 POTENTIAL = "potential"
 WORKLOAD = "workload_hours"
 ACCOUNT_COUNT = "account_count"  # a band on the number of accounts, not a column
-
-# Above this many movable accounts the first candidate reps come from LPs over groups
-# of nearby accounts: an LP over 100,000 accounts is slow to start, one over groups is not.
-AGGREGATE_ABOVE = 6_000
-GROUP_SHARE = 0.3  # groups per unit of the level below
-# A load within a millionth of its target past a band edge meets the band: a dollar
-# on a territory of millions is rounding, not a broken band.
-BAND_TOLERANCE = 1e-6
-CHUNK_ROWS = 8_192  # account rows per block when pricing every pair: bounds memory
-PRICE_TOLERANCE = 1e-6  # a reduced cost below −tolerance (model units) enters the LP
-LAGRANGIAN_GAP = 1e-5  # relative gap between restricted LP and bound at which pricing stops
-GROUP_GAP = 1e-3  # the group LP only seeds the account LP: a looser stop will do
-COMPACT_FREE = 5_000  # above this many free units (or 3 × coupling rows) the master is rebuilt
-COMPACT_REDUCED_COST = 1e-6  # columns this close to their unit's price survive a rebuild
-NEW_COLUMNS_PER_ACCOUNT = 3
-RELEASE_PER_ROUND = 5_000  # settled accounts given rows again per round, worst drift first
-MAX_PRICING_ROUNDS = 60
-INITIAL_CHEAPEST_REPS = 4
-FILL_FACTOR = 1.5  # each rep starts with nearby accounts worth 1.5× its upper band
-SUBGRADIENT_ROUNDS = 25
-SUBGRADIENT_DECAY = 0.8
-EXACT_PAIRS = 4_000  # up to this many account–rep pairs the MIP is solved exactly
-SPLIT = 1e-6  # an LP share strictly between SPLIT and 1 − SPLIT splits an account
-DIVE_SHARE = 0.1  # an account is big if it fills over 10 % of a typical band half-width
-MAX_DIVE_ROUNDS = 60
-DIVE_MAX_UNITS = 50_000  # above this a dive round takes seconds: local search rounds instead
-EDGE_MARGIN = 0.05  # share of each band's half-width the LPs keep clear
-DIVE_PRICING_ROUNDS = 2  # solves per dive round: one, a pricing pass, and one more
-LOOSEN_PER_REP = 30  # settled units per rep given a row back before the dive
-SEARCH_THETA = 3.0  # local search considers reps within this reduced cost (model units)
-SEARCH_REPS = 4
-MAX_SEARCH_ROUNDS = 5_000
-SEARCH_EPS = 1e-7
-GREEDY_PER_PASS = 5_000  # ranked moves re-scored and applied per local-search pass
-SWAP_WIDTH = 60  # best moves out of and into a broken rep paired up first
-SWAP_ALL_PAIRS = 2_000_000  # then every pair, if there are no more than this
-SWAP_ALL_REPS = 3  # and no more reps are broken than this
-SWAP_BLOCK = 200_000  # pairs scored at once
-MEND_ROUNDS = 3  # rounds that widen the moves around reps local search left broken
-WIDEN_UNITS = 2_000  # units offered to each broken rep when widening
-RESCUE_PAIRS = 60_000  # up to this many pairs a MIP tries to mend what local search could not
-POLISH_PAIRS = 20_000  # books this small get a MIP over every pair, started from the answer
-POLISH_SECONDS = 5.0  # for at most this long
 
 
 # ================================================================================
@@ -156,6 +113,82 @@ class RebalanceSettings:
     solver: Literal["highs", "cbc"] = "highs"
     time_limit_s: float = 60.0
     mip_gap: float = 1e-4
+
+
+@dataclass(frozen=True, kw_only=True)
+class Tuning:
+    """How the solver goes about it: block sizes, tolerances, round limits and thresholds.
+
+    None of these changes the model (costs, bands, penalty); they decide how an
+    answer is found and when a band counts as met. The defaults are the ones
+    docs/optimize.md was measured with. A test can send a tiny book down a path
+    meant for large ones, e.g. `dataclasses.replace(Tuning(), exact_pairs=0)`
+    skips the exact MIP.
+    """
+
+    # -- data: every pair is priced in blocks; what counts as a met band
+    chunk_rows: int = 8_192  # account rows per block when pricing every pair: bounds memory
+    # A load within a millionth of its target past a band edge meets the band: a dollar
+    # on a territory of millions is rounding, not a broken band.
+    band_tolerance: float = 1e-6
+
+    # -- groups of nearby accounts for the first prices
+    # Above this many movable accounts the first candidate reps come from LPs over groups
+    # of nearby accounts: an LP over 100,000 accounts is slow to start, one over groups is not.
+    aggregate_above: int = 6_000
+    group_share: float = 0.3  # groups per unit of the level below
+    group_gap: float = 1e-3  # the group LP only seeds the account LP: a looser stop will do
+
+    # -- first candidate pairs
+    initial_cheapest_reps: int = 4  # each unit brings this many of its cheapest reps
+    fill_factor: float = 1.5  # each rep starts with nearby accounts worth 1.5× its upper band
+    subgradient_rounds: int = 25  # steps on the band prices; each step's answer adds columns
+    subgradient_decay: float = 0.8  # each step is this share of the one before
+
+    # -- column generation
+    edge_margin: float = 0.05  # share of each band's half-width the LPs keep clear
+    price_tolerance: float = 1e-6  # a reduced cost below −tolerance (model units) enters the LP
+    # Relative gap between restricted LP and bound at which pricing stops.
+    lagrangian_gap: float = 1e-5
+    max_pricing_rounds: int = 60  # master solves per column generation, at most
+    new_columns_per_account: int = 3  # pairs a free unit may gain per pricing round
+    release_per_round: int = 5_000  # settled accounts given rows again per round, worst drift first
+    # Above this many free units (or 3 × coupling rows) the master is rebuilt.
+    compact_free: int = 5_000
+    compact_reduced_cost: float = 1e-6  # columns this close to their unit's price survive a rebuild
+    split: float = 1e-6  # an LP share strictly between split and 1 − split splits an account
+
+    # -- from the LP to an assignment: exact MIP or dive
+    exact_pairs: int = 4_000  # up to this many account–rep pairs the MIP is solved exactly
+    # Above this a dive round takes seconds: local search rounds instead.
+    dive_max_units: int = 50_000
+    dive_share: float = 0.1  # an account is big if it fills over 10 % of a typical band half-width
+    max_dive_rounds: int = 60  # rounds of fixing big split units, at most
+    dive_pricing_rounds: int = 2  # solves per dive round: one, a pricing pass, and one more
+    loosen_per_rep: int = 30  # settled units per rep given a row back before the dive
+
+    # -- local search
+    search_theta: float = 3.0  # local search considers reps within this reduced cost (model units)
+    search_reps: int = 4  # and at most this many of them per unit
+    max_search_rounds: int = 5_000  # passes per descent, at most: a guard, not a budget
+    search_eps: float = 1e-7  # a move must gain more than this (model units): noise is no gain
+    greedy_per_pass: int = 5_000  # ranked moves re-scored and applied per local-search pass
+    swap_width: int = 60  # best moves out of and into a broken rep paired up first
+    swap_all_pairs: int = 2_000_000  # then every pair, if there are no more than this
+    swap_all_reps: int = 3  # and no more reps are broken than this
+    swap_block: int = 200_000  # pairs scored at once
+    mend_rounds: int = 3  # rounds that widen the moves around reps local search left broken
+    widen_units: int = 2_000  # units offered to each broken rep when widening
+
+    # -- MIPs started from the local search's answer
+    # Up to this many pairs a MIP tries to mend what local search could not.
+    rescue_pairs: int = 60_000
+    # Books this small get a MIP over every pair, started from the answer.
+    polish_pairs: int = 20_000
+    polish_seconds: float = 5.0  # for at most this long
+
+
+DEFAULT_TUNING = Tuning()
 
 
 @dataclass(frozen=True)
@@ -265,6 +298,7 @@ class _Instance:
     moved_cap: float | None  # revenue that may change owner
     notes: tuple[str, ...]
     settings: RebalanceSettings
+    tuning: Tuning
 
     @property
     def n(self) -> int:
@@ -282,6 +316,7 @@ def _prepare(
     reps: pd.DataFrame,
     settings: RebalanceSettings,
     distance: NDArray | pd.DataFrame | None,
+    tuning: Tuning = DEFAULT_TUNING,
 ) -> _Instance:
     """Return the validated instance: distances, allowed pairs, costs and measures in model units."""
     _check_settings(settings)
@@ -306,7 +341,7 @@ def _prepare(
     n, m = len(accounts), len(reps)
     notes: list[str] = []
 
-    dist = _distance_matrix(accounts, reps, distance, account_ids, rep_ids)
+    dist = _distance_matrix(accounts, reps, distance, account_ids, rep_ids, tuning)
     previous = accounts["owner_rep_id"] if "owner_rep_id" in accounts else pd.Series([None] * n)
     previous = previous.astype(object).where(previous.notna(), None).to_numpy(dtype=object)
     rep_index = {r: j for j, r in enumerate(rep_ids)}
@@ -368,8 +403,8 @@ def _prepare(
     cost = np.empty((n, m))
     has_owner = owner >= 0
     move_cost = settings.disruption_weight * revenue * has_owner / revenue_total
-    for lo in range(0, n, CHUNK_ROWS):
-        hi = min(lo + CHUNK_ROWS, n)
+    for lo in range(0, n, tuning.chunk_rows):
+        hi = min(lo + tuning.chunk_rows, n)
         block = weight[lo:hi, None] * dist[lo:hi] / compact_scale + move_cost[lo:hi, None]
         rows = np.flatnonzero(has_owner[lo:hi])
         block[rows, owner[lo:hi][rows]] -= move_cost[lo:hi][rows]
@@ -401,6 +436,7 @@ def _prepare(
         moved_cap=moved_cap,
         notes=tuple(notes),
         settings=settings,
+        tuning=tuning,
     )
 
 
@@ -455,6 +491,7 @@ def _distance_matrix(
     distance: NDArray | pd.DataFrame | None,
     account_ids: NDArray,
     rep_ids: NDArray,
+    tuning: Tuning,
 ) -> NDArray:
     """Return accounts × reps distances: the caller's matrix (NaN = no route) or great-circle km."""
     n, m = len(account_ids), len(rep_ids)
@@ -485,8 +522,8 @@ def _distance_matrix(
     lat, lon = _numeric(accounts, "lat", "accounts"), _numeric(accounts, "lon", "accounts")
     home_lat, home_lon = _numeric(reps, "home_lat", "reps"), _numeric(reps, "home_lon", "reps")
     out = np.empty((n, m))
-    for lo in range(0, n, CHUNK_ROWS):  # in blocks: the haversine temporaries are 5 × the block
-        hi = min(lo + CHUNK_ROWS, n)
+    for lo in range(0, n, tuning.chunk_rows):  # the haversine temporaries are 5 × the block
+        hi = min(lo + tuning.chunk_rows, n)
         out[lo:hi] = distance_matrix_km(lat[lo:hi], lon[lo:hi], home_lat, home_lon)
     return out
 
@@ -1160,12 +1197,12 @@ def _priced_costs(units: _Units, duals: _Duals, lo: int, hi: int) -> NDArray:
     return out
 
 
-def _best_reps(units: _Units, duals: _Duals) -> tuple[NDArray, NDArray]:
+def _best_reps(units: _Units, duals: _Duals, tuning: Tuning) -> tuple[NDArray, NDArray]:
     """Return each unit's cheapest priced cost and the rep that gives it."""
     best = np.empty(units.size)
     arg = np.empty(units.size, dtype=np.int64)
-    for lo in range(0, units.size, CHUNK_ROWS):
-        hi = min(lo + CHUNK_ROWS, units.size)
+    for lo in range(0, units.size, tuning.chunk_rows):
+        hi = min(lo + tuning.chunk_rows, units.size)
         priced = _priced_costs(units, duals, lo, hi)
         arg[lo:hi] = priced.argmin(axis=1)
         best[lo:hi] = priced[np.arange(hi - lo), arg[lo:hi]]
@@ -1212,8 +1249,8 @@ class _LpRelaxation:
 class _Master:
     """The restricted master LP: settled units sit in the row bounds, the rest carry a few reps."""
 
-    def __init__(self, units: _Units, coupling: _Coupling, solver: str) -> None:
-        self.units, self.coupling, self.solver = units, coupling, solver
+    def __init__(self, units: _Units, coupling: _Coupling, solver: str, tuning: Tuning) -> None:
+        self.units, self.coupling, self.solver, self.tuning = units, coupling, solver, tuning
         self.session = _session(solver)
         self.fixed_rep = np.full(units.size, -1, dtype=np.int64)
         self.row_of_unit = np.full(units.size, -1, dtype=np.int64)
@@ -1325,7 +1362,7 @@ class _Master:
         x = self.shares()
         order = np.lexsort((-x, self.col_unit))
         units, first = np.unique(self.col_unit[order], return_index=True)
-        covered = x[order[first]] > SPLIT
+        covered = x[order[first]] > self.tuning.split
         rep[units[covered]] = self.col_rep[order][first][covered]
         missing = rep < 0  # free, never solved, no earlier plan: its first candidate
         rep[units[missing[units]]] = self.col_rep[order][first][missing[units]]
@@ -1348,12 +1385,13 @@ class _ColumnGeneration:
         units: _Units,
         coupling: _Coupling,
         solver: str,
+        tuning: Tuning,
         bound_coupling: _Coupling | None = None,
     ) -> None:
-        self.units, self.coupling = units, coupling
+        self.units, self.coupling, self.tuning = units, coupling, tuning
         # The LP may run on narrowed bands; any prices bound the model with its true bands.
         self.bound_coupling = bound_coupling or coupling
-        self.master = _Master(units, coupling, solver)
+        self.master = _Master(units, coupling, solver, tuning)
         self.pinned = np.zeros(units.size, dtype=bool)  # fixed by the dive: never released
         self.duals = _Duals.zero(coupling)
         self.bound = -math.inf
@@ -1364,9 +1402,15 @@ class _ColumnGeneration:
         self.master.build(unit, rep)
 
     def solve(
-        self, deadline: float, max_rounds: int = MAX_PRICING_ROUNDS, gap: float = LAGRANGIAN_GAP
+        self, deadline: float, max_rounds: int | None = None, gap: float | None = None
     ) -> _LpRelaxation:
-        """Return the LP relaxation after pricing rounds until the Lagrangian gap is below `gap`."""
+        """Return the LP relaxation after pricing rounds until the Lagrangian gap is below `gap`.
+
+        `max_rounds` and `gap` default to the tuning's `max_pricing_rounds` and `lagrangian_gap`.
+        """
+        tuning = self.tuning
+        max_rounds = tuning.max_pricing_rounds if max_rounds is None else max_rounds
+        gap = tuning.lagrangian_gap if gap is None else gap
         status, rounds, objective = "failed", 0, math.nan
         unit_price = np.zeros(0)
         while rounds < max_rounds:
@@ -1376,7 +1420,7 @@ class _ColumnGeneration:
                 # Another round would likely not finish: keep the answer in hand.
                 status = "time_limit"
                 break
-            if len(self.master.free) > max(COMPACT_FREE, 3 * self.coupling.n_rows):
+            if len(self.master.free) > max(tuning.compact_free, 3 * self.coupling.n_rows):
                 self._compact(unit_price)
             lap = time.perf_counter()
             answer, duals, unit_price = self.master.solve(left)
@@ -1386,7 +1430,7 @@ class _ColumnGeneration:
                 break
             self.duals = duals
             objective = answer.objective + self.master.fixed_cost()
-            best, arg = _best_reps(self.units, duals)
+            best, arg = _best_reps(self.units, duals, tuning)
             own = _lagrangian_bound(self.coupling, duals, best)
             if not self.pinned.any():  # pins restrict the LP; only free prices make the bound
                 bound = _lagrangian_bound(self.bound_coupling, duals, best)
@@ -1407,7 +1451,7 @@ class _ColumnGeneration:
         Released units pile up rows the LP no longer needs; a smaller master
         solves faster, and pricing gives a unit its row back if it drifts again.
         """
-        master, units = self.master, self.units
+        master, units, tuning = self.master, self.units, self.tuning
         x = master.shares()
         rows = master.row_of_unit[master.col_unit]
         priced = rows < len(unit_price)
@@ -1416,9 +1460,10 @@ class _ColumnGeneration:
             _pair_priced(units, self.duals, master.col_unit[priced], master.col_rep[priced])
             - unit_price[rows[priced]]
         )
-        keep = ((x > SPLIT) | (reduced < COMPACT_REDUCED_COST)) & ~self.pinned[master.col_unit]
+        keep = (x > tuning.split) | (reduced < tuning.compact_reduced_cost)
+        keep &= ~self.pinned[master.col_unit]
         plan = master.plan()
-        fresh = _Master(units, self.coupling, master.solver)
+        fresh = _Master(units, self.coupling, master.solver, tuning)
         fresh.fallback = plan
         fresh.build(
             *_unique_pairs(
@@ -1431,14 +1476,14 @@ class _ColumnGeneration:
 
     def _price(self, duals: _Duals, best: NDArray, arg: NDArray, unit_price: NDArray) -> bool:
         """Add what prices out: drifted settled units and negative pairs; return whether any."""
-        master, units = self.master, self.units
+        master, units, tuning = self.master, self.units, self.tuning
         settled = np.flatnonzero((master.fixed_rep >= 0) & ~self.pinned)
         drift = _pair_priced(units, duals, settled, master.fixed_rep[settled]) - best[settled]
-        order = np.argsort(-drift)[:RELEASE_PER_ROUND]
-        order = order[drift[order] > PRICE_TOLERANCE]
+        order = np.argsort(-drift)[: tuning.release_per_round]
+        order = order[drift[order] > tuning.price_tolerance]
         released = settled[order]
         free = np.array(master.free, dtype=np.int64)
-        new_unit, new_rep = _negative_pairs(units, duals, free, unit_price, master)
+        new_unit, new_rep = _negative_pairs(units, duals, free, unit_price, master, tuning)
         keep = ~self.pinned[new_unit]
         master.release(released, arg[released])
         master.add(new_unit[keep], new_rep[keep])
@@ -1453,11 +1498,12 @@ class _ColumnGeneration:
         small accounts to re-balance with. Returns the number of rounds.
         """
         self._loosen()
+        tuning = self.tuning
         rounds = 0
-        while rounds < MAX_DIVE_ROUNDS and time.perf_counter() < deadline:
+        while rounds < tuning.max_dive_rounds and time.perf_counter() < deadline:
             master = self.master
             x = master.shares()
-            split = (x > SPLIT) & (x < 1 - SPLIT)
+            split = (x > tuning.split) & (x < 1 - tuning.split)
             units = np.unique(master.col_unit[split])
             units = units[big[units] & ~self.pinned[units]]
             if not len(units):
@@ -1469,7 +1515,7 @@ class _ColumnGeneration:
             keep[order[first]] = True
             master.forbid(np.flatnonzero(np.isin(master.col_unit, units) & ~keep))
             self.pinned[units] = True
-            lp = self.solve(deadline, max_rounds=DIVE_PRICING_ROUNDS)
+            lp = self.solve(deadline, max_rounds=tuning.dive_pricing_rounds)
             if lp.status != "optimal":
                 break
         return rounds
@@ -1481,36 +1527,38 @@ class _ColumnGeneration:
         needs small accounts that can move cheaply: for every rep, the settled
         units closest to a tie get a row with their two cheapest reps.
         """
-        master, units = self.master, self.units
+        master, units, tuning = self.master, self.units, self.tuning
         x = master.shares()
         plan = master.plan()
-        support = (x > SPLIT) & ~self.pinned[master.col_unit]
+        support = (x > tuning.split) & ~self.pinned[master.col_unit]
         others = np.setdiff1d(np.arange(units.size), master.col_unit[support])
-        reduced, reps = _near_pairs(units, self.duals, 2, others)
+        reduced, reps = _near_pairs(units, self.duals, 2, others, tuning)
         if reduced.shape[1] < 2:
             return
         at_best = reps[:, 0] == plan[others]
         closeness = np.where(at_best, reduced[:, 1], -1.0)  # off their best rep: free them first
-        take = np.argsort(closeness, kind="stable")[: LOOSEN_PER_REP * self.coupling.m]
+        take = np.argsort(closeness, kind="stable")[: tuning.loosen_per_rep * self.coupling.m]
         unit = np.concatenate(
             [master.col_unit[support], np.repeat(others[take], 2), np.arange(units.size)]
         )
         rep = np.concatenate([master.col_rep[support], reps[take].ravel(), plan])
-        fresh = _Master(units, self.coupling, master.solver)
+        fresh = _Master(units, self.coupling, master.solver, tuning)
         fresh.fallback = plan
         fresh.build(*_unique_pairs(unit, rep, self.coupling.m))
         self.master = fresh
         self.solve(time.perf_counter() + 60, max_rounds=1)
 
 
-def _near_pairs(units: _Units, duals: _Duals, keep: int, rows: NDArray) -> tuple[NDArray, NDArray]:
+def _near_pairs(
+    units: _Units, duals: _Duals, keep: int, rows: NDArray, tuning: Tuning
+) -> tuple[NDArray, NDArray]:
     """Return, for units `rows`, their `keep` cheapest priced reps: reduced costs and reps, sorted."""
     m = units.cost.shape[1]
     keep = min(keep, m)
     reduced = np.empty((len(rows), keep))
     reps = np.empty((len(rows), keep), dtype=np.int64)
-    for lo in range(0, len(rows), CHUNK_ROWS):
-        chunk = rows[lo : lo + CHUNK_ROWS]
+    for lo in range(0, len(rows), tuning.chunk_rows):
+        chunk = rows[lo : lo + tuning.chunk_rows]
         priced = _priced_costs_rows(units, duals, chunk)
         priced -= priced.min(axis=1, keepdims=True)
         part = np.argpartition(priced, keep - 1, axis=1)[:, :keep] if keep < m else None
@@ -1548,7 +1596,12 @@ def _pair_priced(units: _Units, duals: _Duals, unit: NDArray, rep: NDArray) -> N
 
 
 def _negative_pairs(
-    units: _Units, duals: _Duals, free: NDArray, unit_price: NDArray, master: _Master
+    units: _Units,
+    duals: _Duals,
+    free: NDArray,
+    unit_price: NDArray,
+    master: _Master,
+    tuning: Tuning,
 ) -> tuple[NDArray, NDArray]:
     """Return up to a few pairs per free unit whose reduced cost (priced cost − row price) is < 0."""
     empty = np.zeros(0, dtype=np.int64)
@@ -1557,15 +1610,15 @@ def _negative_pairs(
     found_unit, found_rep = [empty], [empty]
     order = np.argsort(free)
     sorted_free, sorted_price = free[order], unit_price[order]
-    take = min(NEW_COLUMNS_PER_ACCOUNT, units.cost.shape[1])
-    for lo in range(0, units.size, CHUNK_ROWS):
-        hi = min(lo + CHUNK_ROWS, units.size)
+    take = min(tuning.new_columns_per_account, units.cost.shape[1])
+    for lo in range(0, units.size, tuning.chunk_rows):
+        hi = min(lo + tuning.chunk_rows, units.size)
         a, b = np.searchsorted(sorted_free, [lo, hi])
         if a == b:
             continue
         rows = sorted_free[a:b]
         reduced = _priced_costs(units, duals, lo, hi)[rows - lo] - sorted_price[a:b, None]
-        reduced[~(reduced < -PRICE_TOLERANCE)] = np.inf
+        reduced[~(reduced < -tuning.price_tolerance)] = np.inf
         part = np.argpartition(reduced, take - 1, axis=1)[:, :take]
         picked = np.take_along_axis(reduced, part, axis=1)
         r, c = np.nonzero(np.isfinite(picked))
@@ -1578,17 +1631,17 @@ def _negative_pairs(
     return unit[keep], rep[keep]
 
 
-def _initial_pairs(units: _Units, coupling: _Coupling) -> tuple[NDArray, NDArray]:
+def _initial_pairs(units: _Units, coupling: _Coupling, tuning: Tuning) -> tuple[NDArray, NDArray]:
     """Return first candidate pairs: cheap reps per unit, near units per rep, subgradient answers.
 
     The first LP should be feasible, or its prices are all penalty: each unit
     brings its cheapest reps; each rep gets the units that cost least extra
-    (over their cheapest rep) per unit of load until it holds FILL_FACTOR × its
+    (over their cheapest rep) per unit of load until it holds `fill_factor` × its
     upper band; and a few subgradient steps on the band prices add the reps
     units turn to when crowded reps grow dear, which finds the overflow routes.
     """
     size, m = units.cost.shape
-    take = min(INITIAL_CHEAPEST_REPS, m)
+    take = min(tuning.initial_cheapest_reps, m)
     cheapest = np.argpartition(units.cost, take - 1, axis=1)[:, :take]
     unit = [np.repeat(np.arange(size), take)]
     rep = [cheapest.ravel()]
@@ -1604,17 +1657,19 @@ def _initial_pairs(units: _Units, coupling: _Coupling) -> tuple[NDArray, NDArray
         depth = 0
         for k, coef in enumerate(units.coef):
             a = coef[order, 0] if coef.shape[1] == 1 else coef[order, j]
-            reach = np.searchsorted(np.cumsum(a), FILL_FACTOR * need[k, j]) + 1
+            reach = np.searchsorted(np.cumsum(a), tuning.fill_factor * need[k, j]) + 1
             depth = max(depth, int(reach))
         unit.append(order[:depth])
         rep.append(np.full(min(depth, len(order)), j))
-    sub_unit, sub_rep = _subgradient_pairs(units, coupling)
+    sub_unit, sub_rep = _subgradient_pairs(units, coupling, tuning)
     unit.append(sub_unit)
     rep.append(sub_rep)
     return _unique_pairs(np.concatenate(unit), np.concatenate(rep), m)
 
 
-def _subgradient_pairs(units: _Units, coupling: _Coupling) -> tuple[NDArray, NDArray]:
+def _subgradient_pairs(
+    units: _Units, coupling: _Coupling, tuning: Tuning
+) -> tuple[NDArray, NDArray]:
     """Return each unit's best rep under a few subgradient steps on the band prices.
 
     A rep above its band grows dearer and one below grows cheaper, in steps
@@ -1625,15 +1680,15 @@ def _subgradient_pairs(units: _Units, coupling: _Coupling) -> tuple[NDArray, NDA
     finite = units.cost[np.isfinite(units.cost)]
     step = 2.0 * float(np.median(np.abs(finite))) if finite.size else 1.0
     found_unit, found_rep = [], []
-    for round_ in range(SUBGRADIENT_ROUNDS):
-        _, arg = _best_reps(units, duals)
+    for round_ in range(tuning.subgradient_rounds):
+        _, arg = _best_reps(units, duals, tuning)
         found_unit.append(np.arange(units.size))
         found_rep.append(arg)
         load = _fixed_loads(units, coupling, np.arange(units.size), arg).load
         scale = np.where(realised, load.sum(axis=1, keepdims=True), 1.0)
         lower, upper = coupling.lower * scale, coupling.upper * scale
         width = np.maximum(upper - lower, 1e-9)
-        size = step * SUBGRADIENT_DECAY**round_
+        size = step * tuning.subgradient_decay**round_
         p = coupling.penalty
         duals = _Duals(
             np.clip(duals.lower + size * (lower - load) / width, 0, p),
@@ -1696,7 +1751,7 @@ def _group_units(units: _Units, label: NDArray) -> _Units:
 
 
 def _pairs_from_groups(
-    units: _Units, label: NDArray, group_cg: _ColumnGeneration
+    units: _Units, label: NDArray, group_cg: _ColumnGeneration, tuning: Tuning
 ) -> tuple[NDArray, NDArray]:
     """Return candidate pairs for accounts: the reps their group uses in the group LP.
 
@@ -1704,7 +1759,7 @@ def _pairs_from_groups(
     """
     master = group_cg.master
     x = master.shares()
-    carry = x > SPLIT
+    carry = x > tuning.split
     settled = np.flatnonzero(master.fixed_rep >= 0)
     group = np.concatenate([settled, master.col_unit[carry]])
     rep = np.concatenate([master.fixed_rep[settled], master.col_rep[carry]])
@@ -1723,15 +1778,20 @@ def _group_levels(inst: _Instance, idx: NDArray) -> list[NDArray]:
     """
     levels: list[NDArray] = []
     size = len(idx)
-    while size > AGGREGATE_ABOVE:
-        label = _groups(inst, idx, int(GROUP_SHARE * size))
+    while size > inst.tuning.aggregate_above:
+        label = _groups(inst, idx, int(inst.tuning.group_share * size))
         size = int(label.max()) + 1
         levels.append(label)
     return levels
 
 
 def _seed_pairs(
-    units: _Units, coupling: _Coupling, levels: list[NDArray], solver: str, deadline: float
+    units: _Units,
+    coupling: _Coupling,
+    levels: list[NDArray],
+    solver: str,
+    tuning: Tuning,
+    deadline: float,
 ) -> tuple[NDArray, NDArray, _Duals | None]:
     """Return first candidate pairs for units, and band prices, from an LP over coarser groups.
 
@@ -1740,15 +1800,15 @@ def _seed_pairs(
     `_initial_pairs`; each finer one from the reps its groups use.
     """
     if not levels:
-        return *_initial_pairs(units, coupling), None
+        return *_initial_pairs(units, coupling, tuning), None
     label = levels[0]
     groups = _group_units(units, label)
     coarser = [_relabel(level, label) for level in levels[1:]]
-    group_cg = _ColumnGeneration(groups, coupling, solver)
-    group_cg.start(*_seed_pairs(groups, coupling, coarser, solver, deadline)[:2])
-    if group_cg.solve(deadline, gap=GROUP_GAP).status == "failed":
-        return *_initial_pairs(units, coupling), None
-    return *_pairs_from_groups(units, label, group_cg), group_cg.duals
+    group_cg = _ColumnGeneration(groups, coupling, solver, tuning)
+    group_cg.start(*_seed_pairs(groups, coupling, coarser, solver, tuning, deadline)[:2])
+    if group_cg.solve(deadline, gap=tuning.group_gap).status == "failed":
+        return *_initial_pairs(units, coupling, tuning), None
+    return *_pairs_from_groups(units, label, group_cg, tuning), group_cg.duals
 
 
 def _relabel(level: NDArray, finer: NDArray) -> NDArray:
@@ -1842,13 +1902,15 @@ def _solve_mip(
     return _Integer(rep, "optimal" if answer.status == "optimal" else "time_limit")
 
 
-def _pairs_within(units: _Units, duals: _Duals, theta: float, keep: int) -> tuple[NDArray, NDArray]:
+def _pairs_within(
+    units: _Units, duals: _Duals, theta: float, keep: int, tuning: Tuning
+) -> tuple[NDArray, NDArray]:
     """Return, per unit, up to `keep` reps whose reduced cost (priced cost − best) is ≤ θ."""
     m = units.cost.shape[1]
     keep = min(keep, m)
     found_unit, found_rep = [], []
-    for lo in range(0, units.size, CHUNK_ROWS):
-        hi = min(lo + CHUNK_ROWS, units.size)
+    for lo in range(0, units.size, tuning.chunk_rows):
+        hi = min(lo + tuning.chunk_rows, units.size)
         priced = _priced_costs(units, duals, lo, hi)
         priced -= priced.min(axis=1, keepdims=True)
         if keep < m:
@@ -1862,15 +1924,15 @@ def _pairs_within(units: _Units, duals: _Duals, theta: float, keep: int) -> tupl
     return np.concatenate(found_unit), np.concatenate(found_rep)
 
 
-def _big_units(units: _Units, coupling: _Coupling) -> NDArray:
-    """Return which units are big: over DIVE_SHARE of a typical band half-width on some measure."""
+def _big_units(units: _Units, coupling: _Coupling, tuning: Tuning) -> NDArray:
+    """Return which units are big: over `dive_share` of a typical band half-width on some measure."""
     half = (coupling.upper - coupling.lower) / 2
     half = np.where(coupling.realised[:, None], half * coupling.w_bounds[:, :1], half)
     typical = np.median(np.where(half > 0, half, np.nan), axis=1)
     big = np.zeros(units.size, dtype=bool)
     for k, coef in enumerate(units.coef):
         if np.isfinite(typical[k]):
-            big |= coef.min(axis=1) > DIVE_SHARE * typical[k]
+            big |= coef.min(axis=1) > tuning.dive_share * typical[k]
     return big
 
 
@@ -1895,9 +1957,10 @@ class _LocalSearch:
         rep: NDArray,
         pair_unit: NDArray,
         pair_rep: NDArray,
+        tuning: Tuning,
     ) -> None:
         m = coupling.m
-        self.units, self.coupling, self.m = units, coupling, m
+        self.units, self.coupling, self.m, self.tuning = units, coupling, m, tuning
         self.rep = rep.copy()
         pair_unit, pair_rep = _unique_pairs(
             np.concatenate([pair_unit, np.arange(units.size)]),
@@ -1934,15 +1997,15 @@ class _LocalSearch:
         return lower, upper
 
     def broken(self) -> NDArray:
-        """Return which reps are outside a band on some measure (beyond BAND_TOLERANCE)."""
+        """Return which reps are outside a band on some measure (beyond `band_tolerance`)."""
         lower, upper = self.bounds()
-        slack = BAND_TOLERANCE * np.abs(lower + upper) / 2
+        slack = self.tuning.band_tolerance * np.abs(lower + upper) / 2
         return ((self.load > upper + slack) | (self.load < lower - slack)).any(axis=0)
 
     def violation(self) -> float:
         """Return the total band violation (model units), the moved-revenue cap included."""
         lower, upper = self.bounds()
-        slack = BAND_TOLERANCE * np.abs(lower + upper) / 2
+        slack = self.tuning.band_tolerance * np.abs(lower + upper) / 2
         out = np.maximum(self.load - upper - slack, 0).sum()
         out += np.maximum(lower - slack - self.load, 0).sum()
         if self.coupling.cap is not None:
@@ -1993,11 +2056,12 @@ class _LocalSearch:
         While a band is broken only moves touching a broken rep are scored;
         once all hold, every move is, so the last passes trim cost.
         """
+        tuning = self.tuning
         pen_max = self.coupling.penalty
         pen = min(max(pen_start, 1e-3), pen_max)
-        batch = GREEDY_PER_PASS
+        batch = tuning.greedy_per_pass
         everyone = np.arange(len(self.pair_unit))
-        for _ in range(MAX_SEARCH_ROUNDS):
+        for _ in range(tuning.max_search_rounds):
             if time.perf_counter() > deadline or not len(everyone):
                 return
             broken = self.broken()
@@ -2006,7 +2070,7 @@ class _LocalSearch:
                 now = self.current[self.pair_unit]
                 cand = np.flatnonzero(broken[self.pair_rep[now]] | broken[self.pair_rep])
             score, now = self.moves(pen, cand)
-            better = np.flatnonzero(score < -SEARCH_EPS)
+            better = np.flatnonzero(score < -tuning.search_eps)
             if len(better):
                 ranked = better[np.argsort(score[better])]
                 self._greedy(now[ranked], cand[ranked], pen, batch)
@@ -2028,7 +2092,7 @@ class _LocalSearch:
         load, coef, rep_of = self.load, self.coef, self.pair_rep
         moved = np.zeros(self.units.size, dtype=bool)
         applied = 0
-        count = min(len(src), GREEDY_PER_PASS)
+        count = min(len(src), self.tuning.greedy_per_pass)
         for s_, d_ in zip(src[:count].tolist(), dst[:count].tolist(), strict=True):
             unit = self.pair_unit[d_]
             if moved[unit]:
@@ -2051,7 +2115,7 @@ class _LocalSearch:
                 cap, total = self.coupling.cap, self.moved_total
                 shifted = total + self.moved[d_] - self.moved[s_]
                 change += max(shifted - cap, 0.0) - max(total - cap, 0.0)
-            if self.cost[d_] - self.cost[s_] + pen * change < -SEARCH_EPS:
+            if self.cost[d_] - self.cost[s_] + pen * change < -self.tuning.search_eps:
                 self.apply(np.array([s_]), np.array([d_]))
                 moved[unit] = True
                 applied += 1
@@ -2066,6 +2130,7 @@ class _LocalSearch:
         another can only be mended this way, e.g. a big account out, a prospect in.
         The best few of each side are paired first; if none helps, all of them.
         """
+        tuning = self.tuning
         now_all = self.current[self.pair_unit]
         src_all, dst_all = self.pair_rep[now_all], self.pair_rep
         found_pairs = []
@@ -2080,8 +2145,8 @@ class _LocalSearch:
                 self._shortlist(a, into, now_all, False),
                 pen,
             )
-            endgame = broken.sum() <= SWAP_ALL_REPS  # all pairs only for the last few reps
-            if found is None and endgame and len(out) * len(into) <= SWAP_ALL_PAIRS:
+            endgame = broken.sum() <= tuning.swap_all_reps  # all pairs only for the last few reps
+            if found is None and endgame and len(out) * len(into) <= tuning.swap_all_pairs:
                 found = self._best_pair(a, out, into, pen)
             if found is not None:
                 found_pairs.append(found)
@@ -2114,9 +2179,8 @@ class _LocalSearch:
         score += self.coupling.penalty * self._change(other, delta)
         at_a = -self.coef[:, now_all[moves]] if leaving else self.coef[:, moves]
         full = score + self.coupling.penalty * self._change(np.full(len(moves), a), at_a)
-        return np.union1d(
-            moves[np.argsort(score)[:SWAP_WIDTH]], moves[np.argsort(full)[:SWAP_WIDTH]]
-        )
+        width = self.tuning.swap_width
+        return np.union1d(moves[np.argsort(score)[:width]], moves[np.argsort(full)[:width]])
 
     def _best_pair(
         self, a: int, out: NDArray, into: NDArray, pen: float
@@ -2124,7 +2188,7 @@ class _LocalSearch:
         """Return the best improving (score, (out move, in move)) through rep a, or None."""
         now_all = self.current[self.pair_unit]
         best: tuple[float, tuple[int, int]] | None = None
-        step = max(1, SWAP_BLOCK // len(into))
+        step = max(1, self.tuning.swap_block // len(into))
         for lo in range(0, len(out), step):
             p, q = (
                 np.repeat(out[lo : lo + step], len(into)),
@@ -2150,7 +2214,7 @@ class _LocalSearch:
                 )
                 score = np.where(more > 0, np.inf, score)  # never trade into the cap
             i = int(np.argmin(score))
-            if score[i] < -SEARCH_EPS and (best is None or score[i] < best[0]):
+            if score[i] < -self.tuning.search_eps and (best is None or score[i] < best[0]):
                 best = (float(score[i]), (int(p[i]), int(q[i])))
         return best
 
@@ -2160,6 +2224,7 @@ def _integer_assignment(
     coupling: _Coupling,
     cg: _ColumnGeneration,
     solver: str,
+    tuning: Tuning,
     dive_deadline: float,
     deadline: float,
     mip_gap: float,
@@ -2173,61 +2238,66 @@ def _integer_assignment(
     gets a try where it is cheap: to mend bands still broken, or to improve a
     small book's answer for a few seconds.
     """
-    if units.size * units.cost.shape[1] <= EXACT_PAIRS:
+    if units.size * units.cost.shape[1] <= tuning.exact_pairs:
         return _exact_assignment(units, coupling, solver, deadline, mip_gap)
     if cg.master.answer is None and cg.master.fallback is None:
         rep = units.cost.argmin(axis=1)  # no LP at all: start from every unit's cheapest rep
     else:
-        if cg.master.answer is not None and units.size <= DIVE_MAX_UNITS:
-            cg.dive(_big_units(units, coupling), dive_deadline)
+        if cg.master.answer is not None and units.size <= tuning.dive_max_units:
+            cg.dive(_big_units(units, coupling, tuning), dive_deadline)
         rep = cg.master.plan()
-    pair_unit, pair_rep = _pairs_within(units, cg.duals, SEARCH_THETA, SEARCH_REPS)
-    search = _LocalSearch(units, coupling, rep, pair_unit, pair_rep)
+    pair_unit, pair_rep = _pairs_within(
+        units, cg.duals, tuning.search_theta, tuning.search_reps, tuning
+    )
+    search = _LocalSearch(units, coupling, rep, pair_unit, pair_rep, tuning)
     pen_start = float(np.abs(cg.duals.weight).max(initial=0.0))
     search.descend(pen_start, deadline)
-    for _ in range(MEND_ROUNDS):
+    for _ in range(tuning.mend_rounds):
         broken = search.broken()
         if not broken.any() or time.perf_counter() > deadline:
             break
-        wide_unit, wide_rep = _wider_pairs(units, cg.duals, search.rep, broken)
+        wide_unit, wide_rep = _wider_pairs(units, cg.duals, search.rep, broken, tuning)
         pair_unit = np.concatenate([pair_unit, wide_unit])
         pair_rep = np.concatenate([pair_rep, wide_rep])
         before = search.violation()
-        search = _LocalSearch(units, coupling, search.rep, pair_unit, pair_rep)
+        search = _LocalSearch(units, coupling, search.rep, pair_unit, pair_rep, tuning)
         search.descend(coupling.penalty, deadline)
         if search.violation() >= before:
             break
     rep = search.rep
-    if search.broken().any() and len(pair_unit) <= RESCUE_PAIRS:
+    if search.broken().any() and len(pair_unit) <= tuning.rescue_pairs:
         # Moves cannot mend every band here; a MIP over the same pairs, started from
         # the local search's answer, can only do better, and often finds a way.
         rescue = _solve_mip(units, coupling, pair_unit, pair_rep, rep, solver, deadline, mip_gap)
-        if _plan_value(units, coupling, rescue.rep) < _plan_value(units, coupling, rep):
-            search = _LocalSearch(units, coupling, rescue.rep, pair_unit, pair_rep)
+        if _plan_value(units, coupling, rescue.rep, tuning) < _plan_value(
+            units, coupling, rep, tuning
+        ):
+            search = _LocalSearch(units, coupling, rescue.rep, pair_unit, pair_rep, tuning)
             search.descend(coupling.penalty, deadline)
             rep = search.rep
-    value = _plan_value(units, coupling, rep)
-    if units.size * coupling.m <= POLISH_PAIRS and value - cg.bound > mip_gap * abs(value):
+    value = _plan_value(units, coupling, rep, tuning)
+    if units.size * coupling.m <= tuning.polish_pairs and value - cg.bound > mip_gap * abs(value):
         # A small book not yet within the gap: a MIP over every allowed pair, started
         # from the answer, may improve on it for a few seconds (the clock ends it).
         unit, reps = np.nonzero(np.isfinite(units.cost))
-        limit = min(deadline, time.perf_counter() + POLISH_SECONDS)
+        limit = min(deadline, time.perf_counter() + tuning.polish_seconds)
         polished = _solve_mip(units, coupling, unit, reps, rep, solver, limit, mip_gap)
-        if _plan_value(units, coupling, polished.rep) < value:
+        if _plan_value(units, coupling, polished.rep, tuning) < value:
             rep = polished.rep
     status = "time_limit" if time.perf_counter() > deadline else "feasible"
     return _Integer(rep, status)
 
 
-def _plan_value(units: _Units, coupling: _Coupling, rep: NDArray) -> float:
+def _plan_value(units: _Units, coupling: _Coupling, rep: NDArray, tuning: Tuning) -> float:
     """Return an assignment's model objective: pair costs plus the penalty on band violation."""
-    search = _LocalSearch(units, coupling, rep, np.zeros(0, np.int64), np.zeros(0, np.int64))
+    none = np.zeros(0, np.int64)
+    search = _LocalSearch(units, coupling, rep, none, none, tuning)
     cost = float(units.cost[np.arange(units.size), rep].sum())
     return cost + coupling.penalty * search.violation()
 
 
 def _wider_pairs(
-    units: _Units, duals: _Duals, rep: NDArray, broken: NDArray
+    units: _Units, duals: _Duals, rep: NDArray, broken: NDArray, tuning: Tuning
 ) -> tuple[NDArray, NDArray]:
     """Return more moves around broken reps: their units to any rep, the nearest units to them.
 
@@ -2241,11 +2311,11 @@ def _wider_pairs(
     targets = np.flatnonzero(broken)
     # For each broken rep, the units that would cost least extra (over their best) to join it.
     reduced = np.empty((units.size, len(targets)))
-    for lo in range(0, units.size, CHUNK_ROWS):
-        hi = min(lo + CHUNK_ROWS, units.size)
+    for lo in range(0, units.size, tuning.chunk_rows):
+        hi = min(lo + tuning.chunk_rows, units.size)
         priced = _priced_costs(units, duals, lo, hi)
         reduced[lo:hi] = priced[:, targets] - priced.min(axis=1, keepdims=True)
-    take = min(WIDEN_UNITS, units.size)
+    take = min(tuning.widen_units, units.size)
     nearest = np.argpartition(reduced, take - 1, axis=0)[:take]
     unit.append(nearest.ravel())
     reps.append(np.tile(targets, take))
@@ -2324,7 +2394,7 @@ def _violations(inst: _Instance, score: _Score) -> tuple[BandViolation, ...]:
         for j in range(inst.m):
             load, target = float(score.loads[k, j]), float(score.target[k, j])
             lower, upper = float(score.lower[k, j]), float(score.upper[k, j])
-            slack = BAND_TOLERANCE * abs(target)
+            slack = inst.tuning.band_tolerance * abs(target)
             for side, limit, excess in (
                 ("above", upper, load - upper),
                 ("below", lower, lower - load),
@@ -2336,7 +2406,7 @@ def _violations(inst: _Instance, score: _Score) -> tuple[BandViolation, ...]:
                         BandViolation(rep_id, meas.name, side, load, limit, target, excess, fix)
                     )
     cap = inst.moved_cap
-    if cap is not None and score.moved_revenue > cap * (1 + BAND_TOLERANCE):
+    if cap is not None and score.moved_revenue > cap * (1 + inst.tuning.band_tolerance):
         needed = math.ceil(score.moved_revenue / inst.revenue_total * 100)
         fix = (
             f"raise the cap on moved revenue to {needed} %, or unlock or re-home the accounts "
@@ -2482,6 +2552,8 @@ def rebalance(
     reps: pd.DataFrame,
     settings: RebalanceSettings | None = None,
     distance: NDArray | pd.DataFrame | None = None,
+    *,
+    tuning: Tuning = DEFAULT_TUNING,
 ) -> RebalanceResult:
     """Return a rebalanced alignment: one rep per account, within the bands where possible.
 
@@ -2494,7 +2566,8 @@ def rebalance(
     great-circle km. Locked accounts whose owner is missing or not among `reps`
     are placed freely and listed in `notes`. Invalid input (missing columns,
     duplicate ids, negative values) raises ValueError; an impossible band never
-    does: it bends, and the result names it in `violations`.
+    does: it bends, and the result names it in `violations`. `tuning` sets how
+    the solver works (block sizes, tolerances, round limits), never the model.
     """
     settings = settings or RebalanceSettings()
     started = time.perf_counter()
@@ -2502,7 +2575,7 @@ def rebalance(
     stages: list[tuple[str, float]] = []
 
     # Data
-    inst = _prepare(accounts, reps, settings, distance)
+    inst = _prepare(accounts, reps, settings, distance, tuning)
     stages.append(("prepare", time.perf_counter() - started))
     movable = np.flatnonzero(~inst.locked)
     units = _account_units(inst, movable)
@@ -2519,16 +2592,17 @@ def rebalance(
     levels = _group_levels(inst, movable)
     # The LPs run on bands narrowed by a sliver: rounding their answer then leaves a
     # little room on every rep. Their prices still bound the model with its true bands.
-    narrow = _narrowed(coupling, EDGE_MARGIN)
+    narrow = _narrowed(coupling, tuning.edge_margin)
     unit, rep, seed_duals = _seed_pairs(
-        units, narrow, levels, settings.solver, started + 0.3 * limit
+        units, narrow, levels, settings.solver, tuning, started + 0.3 * limit
     )
     if levels:
         stages.append(("group LPs", time.perf_counter() - lap))
         lap = time.perf_counter()
-    cg = _ColumnGeneration(units, narrow, settings.solver, bound_coupling=coupling)
+    cg = _ColumnGeneration(units, narrow, settings.solver, tuning, bound_coupling=coupling)
     if seed_duals is not None:  # any prices bound the model: the finest groups' are a start
-        cg.bound = _lagrangian_bound(coupling, seed_duals, _best_reps(units, seed_duals)[0])
+        best = _best_reps(units, seed_duals, tuning)[0]
+        cg.bound = _lagrangian_bound(coupling, seed_duals, best)
     cg.start(unit, rep)
     lp = cg.solve(started + 0.55 * limit)
     stages.append(("LP", time.perf_counter() - lap))
@@ -2536,7 +2610,14 @@ def rebalance(
     # Integer assignment; the report says what was proved.
     lap = time.perf_counter()
     integer = _integer_assignment(
-        units, coupling, cg, settings.solver, started + 0.65 * limit, deadline, settings.mip_gap
+        units,
+        coupling,
+        cg,
+        settings.solver,
+        tuning,
+        started + 0.65 * limit,
+        deadline,
+        settings.mip_gap,
     )
     stages.append(("assignment", time.perf_counter() - lap))
 
@@ -2568,6 +2649,8 @@ def score_assignment(
     rep_ids: pd.Series | NDArray,
     settings: RebalanceSettings | None = None,
     distance: NDArray | pd.DataFrame | None = None,
+    *,
+    tuning: Tuning = DEFAULT_TUNING,
 ) -> AssignmentScore:
     """Return the model's objective terms and band misses for accounts assigned to `rep_ids`.
 
@@ -2575,7 +2658,7 @@ def score_assignment(
     account needs an owner among `reps`) or another solver's answer, so any
     alignment can be compared with a rebalance on the same terms.
     """
-    inst = _prepare(accounts, reps, settings or RebalanceSettings(), distance)
+    inst = _prepare(accounts, reps, settings or RebalanceSettings(), distance, tuning)
     index = {r: j for j, r in enumerate(inst.rep_ids)}
     given = [str(r) if r is not None and not pd.isna(r) else None for r in np.asarray(rep_ids)]
     missing = [a for a, r in zip(inst.account_ids, given, strict=True) if r not in index]

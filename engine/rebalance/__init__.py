@@ -1,0 +1,1 @@
+"""Rebalance territories: the assignment model, split along its own seams."""

@@ -109,7 +109,8 @@ def run_naive(path: Path, limit: float) -> dict:
     import numpy as np
     import pulp
 
-    from engine.optimize import _prepare  # the identical model: same costs, targets, penalty
+    # The identical model: same costs, targets, penalty.
+    from engine.rebalance.instance import _prepare
 
     accounts, reps, settings = pickle.loads(path.read_bytes())
     started = time.perf_counter()

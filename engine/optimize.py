@@ -41,18 +41,24 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
 from engine.rebalance.columns import _ColumnGeneration, _LpRelaxation
+from engine.rebalance.explain import _reasons, _violations
 from engine.rebalance.groups import _group_levels, _seed_pairs
-from engine.rebalance.instance import _Instance, _Measure, _prepare, _sample
+from engine.rebalance.instance import _Instance, _prepare, _sample
 from engine.rebalance.prices import _best_reps, _Duals, _lagrangian_bound
 from engine.rebalance.repair import _Integer, _integer_assignment
+from engine.rebalance.result import (
+    AssignmentScore,
+    BandViolation,
+    RebalanceResult,
+    _rep_totals,
+    _score,
+)
 from engine.rebalance.settings import (
     ACCOUNT_COUNT,
     DEFAULT_TUNING,
@@ -78,277 +84,6 @@ __all__ = [
     "rebalance",
     "score_assignment",
 ]
-
-
-@dataclass(frozen=True)
-class BandViolation:
-    """A rep outside a band after rebalancing (or the moved-revenue cap exceeded), and a fix."""
-
-    rep_id: str  # "" for the team-wide moved-revenue cap
-    measure: str
-    side: Literal["above", "below"]
-    value: float
-    limit: float
-    target: float
-    excess: float  # how far past the limit, in the measure's units
-    fix: str  # what would make the band hold, in words
-
-
-@dataclass(frozen=True)
-class RebalanceResult:
-    """A rebalanced alignment: who owns each account, why it moved, and how good the answer is.
-
-    `assignment` has one row per account: `account_id, rep_id, previous_rep_id,
-    moved, locked, distance, previous_distance, reason`. `rep_totals` has one
-    row per rep with, for every balance measure, the rep's `<measure>` total,
-    `<measure>_target`, `_lower`, `_upper` and `_index` (total / target).
-    `objective` = compactness + λ·disruption + penalty; `bound` is a lower bound
-    on it from the LP relaxation of the full model; `gap` = (objective − bound) /
-    objective. `status` is "optimal" (within `mip_gap` of the bound, or proved by
-    the exact MIP of a small book), "feasible", or "time_limit" (the time limit
-    cut the search short; the answer is the best found). `stages` lists seconds
-    per step.
-    """
-
-    status: str
-    objective: float
-    bound: float
-    gap: float
-    assignment: pd.DataFrame
-    rep_totals: pd.DataFrame
-    violations: tuple[BandViolation, ...]
-    compactness: float
-    disruption: float
-    penalty: float
-    moved_accounts: int
-    moved_revenue_share: float
-    solve_seconds: float
-    solver: str
-    notes: tuple[str, ...] = ()
-    stages: tuple[tuple[str, float], ...] = field(default=())
-
-    @property
-    def bands_met(self) -> bool:
-        """Return True when every rep is inside every band and the moved-revenue cap holds."""
-        return not self.violations
-
-
-# ================================================================================
-# Objective and report
-# ================================================================================
-
-
-@dataclass(frozen=True)
-class _Score:
-    """An assignment scored exactly: loads, bands, objective terms and violations."""
-
-    loads: NDArray  # K × m in measure units
-    target: NDArray
-    lower: NDArray
-    upper: NDArray
-    compactness: float  # weighted distance over the nearest-rep ideal
-    disruption: float  # share of the team's revenue that changed owner
-    penalty: float
-    objective: float  # compactness + λ·disruption + penalty
-    moved: NDArray  # per account: changed owner (owner on the team) or forced (owner gone)
-    moved_revenue: float
-
-
-def _score(inst: _Instance, rep: NDArray) -> _Score:
-    """Return the exact objective terms and band loads of an assignment (rep index per account)."""
-    n, m = inst.n, inst.m
-    rows = np.arange(n)
-    dist = inst.distance[rows, rep]
-    k_count = len(inst.measures)
-    loads, target = np.zeros((k_count, m)), np.zeros((k_count, m))
-    lower, upper = np.zeros((k_count, m)), np.zeros((k_count, m))
-    penalty = 0.0
-    for k, meas in enumerate(inst.measures):
-        values = meas.base + (meas.travel * dist if meas.travel is not None else 0.0)
-        loads[k] = np.bincount(rep, weights=values, minlength=m)
-        target[k] = values.sum() * inst.share
-        lower[k] = (1 - meas.tolerance) * target[k]
-        upper[k] = (1 + meas.tolerance) * target[k]
-        excess = np.maximum(loads[k] - upper[k], 0) + np.maximum(lower[k] - loads[k], 0)
-        penalty += inst.settings.band_penalty * excess.sum() / (meas.typical_total / m)
-    changed = (inst.owner >= 0) & (rep != inst.owner)
-    moved_revenue = float(inst.revenue[changed].sum())
-    if inst.moved_cap is not None:
-        excess = max(moved_revenue - inst.moved_cap, 0.0)
-        penalty += inst.settings.band_penalty * excess / (inst.revenue_total / m)
-    compactness = float((inst.weight * dist).sum() / inst.compact_scale)
-    disruption = moved_revenue / inst.revenue_total
-    objective = compactness + inst.settings.disruption_weight * disruption + penalty
-    forced = (inst.owner < 0) & np.array([p is not None for p in inst.previous], dtype=bool)
-    return _Score(
-        loads=loads,
-        target=target,
-        lower=lower,
-        upper=upper,
-        compactness=compactness,
-        disruption=disruption,
-        penalty=penalty,
-        objective=objective,
-        moved=changed | forced,
-        moved_revenue=moved_revenue,
-    )
-
-
-def _violations(inst: _Instance, score: _Score) -> tuple[BandViolation, ...]:
-    """Return every band a rep misses, and the moved-revenue cap if exceeded, each with a fix."""
-    out = []
-    cap_total = inst.capacity.sum()
-    for k, meas in enumerate(inst.measures):
-        per_fte = score.target[k].sum() / cap_total if cap_total else 0.0
-        for j in range(inst.m):
-            load, target = float(score.loads[k, j]), float(score.target[k, j])
-            lower, upper = float(score.lower[k, j]), float(score.upper[k, j])
-            slack = inst.tuning.band_tolerance * abs(target)
-            for side, limit, excess in (
-                ("above", upper, load - upper),
-                ("below", lower, lower - load),
-            ):
-                if excess > slack:
-                    fix = _fix_text(inst, meas, j, load, target, per_fte, side)
-                    rep_id = str(inst.rep_ids[j])
-                    out.append(
-                        BandViolation(rep_id, meas.name, side, load, limit, target, excess, fix)
-                    )
-    cap = inst.moved_cap
-    if cap is not None and score.moved_revenue > cap * (1 + inst.tuning.band_tolerance):
-        needed = math.ceil(score.moved_revenue / inst.revenue_total * 100)
-        fix = (
-            f"raise the cap on moved revenue to {needed} %, or unlock or re-home the accounts "
-            "that have to move"
-        )
-        excess = score.moved_revenue - cap
-        out.append(
-            BandViolation("", "moved_revenue", "above", score.moved_revenue, cap, cap, excess, fix)
-        )
-    return tuple(out)
-
-
-def _fix_text(
-    inst: _Instance,
-    meas: _Measure,
-    j: int,
-    load: float,
-    target: float,
-    per_fte: float,
-    side: str,
-) -> str:
-    """Return what would let rep j meet a band: a wider band, or capacity added or removed."""
-    name = inst.rep_names[j]
-    label = meas.name.replace("_", " ")
-    fte = abs(load - target * (1 + meas.tolerance if side == "above" else 1 - meas.tolerance))
-    fte = fte / per_fte if per_fte > 0 else math.inf
-    if target <= 0:
-        return (
-            f"{name} has no capacity: give {name} {fte:.2f} FTE, or unlock or re-home the "
-            "accounts only they can take"
-        )
-    needed = math.ceil(abs(load / target - 1) * 100 + 1e-9)
-    if side == "above":
-        return (
-            f"widen the {label} band to ±{needed} %, or add {fte:.2f} FTE of capacity near {name}"
-        )
-    return (
-        f"widen the {label} band to ±{needed} %, or take {fte:.2f} FTE off {name} "
-        "(or let them reach farther accounts)"
-    )
-
-
-def _reasons(inst: _Instance, rep: NDArray, moved: NDArray) -> list[str]:
-    """Return, for each moved account, why it went to its new rep in a sentence a person can read."""
-    unit = inst.settings.distance_unit
-    before = _current_index(inst)
-    reasons = [""] * inst.n
-    max_d = inst.settings.max_distance
-    for i in np.flatnonzero(moved):
-        j, o = int(rep[i]), int(inst.owner[i])
-        new = inst.rep_names[j]
-        d_new = inst.distance[i, j]
-        if o < 0:
-            reasons[i] = (
-                f"to {new}: previous owner {inst.previous[i]} is not on the team; "
-                f"{new} is {d_new:.0f} {unit} away"
-            )
-            continue
-        old = inst.rep_names[o]
-        d_old = inst.distance[i, o]
-        parts = []
-        if d_new < d_old - 0.5:
-            parts.append(f"closer ({d_new:.0f} {unit} vs {d_old:.0f} {unit})")
-        elif d_new > d_old + 0.5:
-            parts.append(f"farther ({d_new:.0f} {unit} vs {d_old:.0f} {unit})")
-        if max_d is not None and d_old > max_d:
-            parts.append(f"{old}'s home is beyond the {max_d:g} {unit} limit")
-        if inst.capacity[o] <= 0:
-            parts.append(f"{old} has no capacity")
-        else:
-            load_reason = _load_reason(inst, before, o, j)
-            if load_reason:
-                parts.append(load_reason)
-        if len(parts) == 1 and parts[0].startswith("farther"):
-            parts.append("it balances the territories")
-        reasons[i] = f"to {new}: " + (
-            " and ".join(parts) if parts else "it balances the territories"
-        )
-    return reasons
-
-
-def _current_index(inst: _Instance) -> NDArray:
-    """Return each rep's load over target per measure under today's owners (K × m)."""
-    owned = inst.owner >= 0
-    out = np.full((len(inst.measures), inst.m), np.nan)
-    rows = np.flatnonzero(owned)
-    dist = inst.distance[rows, inst.owner[rows]]
-    for k, meas in enumerate(inst.measures):
-        values = meas.base[rows] + (meas.travel[rows] * dist if meas.travel is not None else 0.0)
-        loads = np.bincount(inst.owner[rows], weights=values, minlength=inst.m)
-        target = values.sum() * inst.share
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[k] = np.where(target > 0, loads / target, np.nan)
-    return out
-
-
-def _load_reason(inst: _Instance, index: NDArray, old: int, new: int) -> str:
-    """Return the band pressure that explains a move: the old owner over, or the new rep under."""
-    tolerance = np.array([meas.tolerance for meas in inst.measures])
-    over = index[:, old] - (1 + tolerance)
-    under = (1 - tolerance) - index[:, new]
-    if len(over) and np.nanmax(over, initial=-np.inf) > 0:
-        k = int(np.nanargmax(over))
-        label = inst.measures[k].name.replace("_", " ")
-        return f"{inst.rep_names[old]} was at {100 * index[k, old]:.0f} % of {label} target"
-    if len(under) and np.nanmax(under, initial=-np.inf) > 0:
-        k = int(np.nanargmax(under))
-        label = inst.measures[k].name.replace("_", " ")
-        return f"{inst.rep_names[new]} was at {100 * index[k, new]:.0f} % of {label} target"
-    return ""
-
-
-def _rep_totals(inst: _Instance, score: _Score, rep: NDArray) -> pd.DataFrame:
-    """Return one row per rep: capacity, accounts, and per measure total, target, band and index."""
-    out = pd.DataFrame(
-        {
-            "rep_id": inst.rep_ids,
-            "name": inst.rep_names,
-            "capacity": inst.capacity,
-            "accounts": np.bincount(rep, minlength=inst.m),
-        }
-    )
-    for k, meas in enumerate(inst.measures):
-        name = meas.name
-        out[name] = score.loads[k]
-        out[f"{name}_target"] = score.target[k]
-        out[f"{name}_lower"] = score.lower[k]
-        out[f"{name}_upper"] = score.upper[k]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[f"{name}_index"] = np.where(
-                score.target[k] > 0, score.loads[k] / score.target[k], np.nan
-            )
-    return out
 
 
 # ================================================================================
@@ -433,23 +168,6 @@ def rebalance(
     rep_of = inst.owner.copy()
     rep_of[movable] = integer.rep
     return _result(inst, rep_of, lp, integer, locked_cost, started, stages)
-
-
-@dataclass(frozen=True)
-class AssignmentScore:
-    """How the rebalance model scores a given assignment of accounts to reps."""
-
-    objective: float  # compactness + λ·disruption + penalty
-    compactness: float
-    disruption: float  # share of revenue that changed owner
-    penalty: float
-    violations: tuple[BandViolation, ...]
-
-    @property
-    def worst_violation(self) -> float:
-        """Return the largest band miss as a share of its target (0.0 when every band holds)."""
-        shares = [v.excess / v.target if v.target > 0 else math.inf for v in self.violations]
-        return max(shares, default=0.0)
 
 
 def score_assignment(

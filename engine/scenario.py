@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from engine.metrics import AlignmentKPIs, MetricSettings, account_view, score_alignment
-from engine.optimize import (
+from engine.rebalance import (
     ACCOUNT_COUNT,
     POTENTIAL,
     WORKLOAD,

@@ -132,7 +132,7 @@ def _pairs_within(
 
 
 def _big_units(units: _Units, coupling: _Coupling, tuning: Tuning) -> NDArray:
-    """Return which units are big: over `dive_share` of a typical band half-width on some measure."""
+    """Return which units are big: over `dive_share` of a typical band half-width, any measure."""
     half = (coupling.upper - coupling.lower) / 2
     half = np.where(coupling.realised[:, None], half * coupling.w_bounds[:, :1], half)
     typical = np.median(np.where(half > 0, half, np.nan), axis=1)

@@ -19,7 +19,7 @@ from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
 from engine.geo import distance_matrix_km
-from engine.optimize import (
+from engine.rebalance import (
     ACCOUNT_COUNT,
     Band,
     RebalanceSettings,

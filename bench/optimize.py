@@ -11,7 +11,7 @@ its own; wall time counts everything from the call to the result (distances,
 model build, solves, report), not the instance generation. The naive approach
 is the model a user writes first: every account–rep pair a PuLP binary, elastic
 bands, the bundled CBC with a 120 s limit. Both answers are scored by
-`engine.optimize.score_assignment`, and both gaps are to our LP bound of the
+`engine.rebalance.score_assignment`, and both gaps are to our LP bound of the
 full model.
 
 Run from the repository root: `python bench/optimize.py [--large] [--naive]`
@@ -38,7 +38,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "sample_data")]
 
 import pandas as pd  # noqa: E402
 
-from engine.optimize import Band, RebalanceSettings, rebalance, score_assignment  # noqa: E402
+from engine.rebalance import Band, RebalanceSettings, rebalance, score_assignment  # noqa: E402
 
 TWO_AT_FIVE = RebalanceSettings(bands=(Band("potential", 0.05), Band("workload_hours", 0.05)))
 SEED = 7
@@ -109,7 +109,8 @@ def run_naive(path: Path, limit: float) -> dict:
     import numpy as np
     import pulp
 
-    from engine.optimize import _prepare  # the identical model: same costs, targets, penalty
+    # The identical model: same costs, targets, penalty.
+    from engine.rebalance.instance import _prepare
 
     accounts, reps, settings = pickle.loads(path.read_bytes())
     started = time.perf_counter()

@@ -24,7 +24,7 @@ from engine.alignment import (
     today_alignment,
 )
 from engine.metrics import AlignmentKPIs, MetricSettings
-from engine.optimize import (
+from engine.rebalance import (
     ACCOUNT_COUNT,
     POTENTIAL,
     WORKLOAD,

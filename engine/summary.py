@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from engine.optimize import BandViolation
+from engine.rebalance import BandViolation
 
 
 class NoteKind(StrEnum):

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from engine.optimize import BandViolation
+from engine.rebalance import BandViolation
 from engine.roster import HIRED
 from engine.scenario import ScenarioSpec
 from engine.summary import ScenarioSummary

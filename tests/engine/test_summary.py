@@ -10,7 +10,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.optimize import BandViolation
+from engine.rebalance import BandViolation
 from engine.summary import Note, NoteKind, SavedRoster, ScenarioSummary
 
 PLACEMENT = (

@@ -12,7 +12,7 @@ from tiny_data import make_dataset
 
 from engine.alignment import today_alignment
 from engine.metrics import KPIS, compare_kpis
-from engine.optimize import BandViolation
+from engine.rebalance import BandViolation
 from engine.roster import NewRep, Roster
 from engine.scenario import ScenarioSpec
 from engine.summary import ScenarioSummary

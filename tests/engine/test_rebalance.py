@@ -18,15 +18,19 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
-import engine.optimize as optimize
 from engine.geo import distance_matrix_km
-from engine.optimize import (
+from engine.rebalance import (
     ACCOUNT_COUNT,
     Band,
     RebalanceSettings,
+    Tuning,
     rebalance,
     score_assignment,
 )
+
+# Without the exact MIP, a tiny book goes down the large-instance path: LP, dive,
+# rounding, local search.
+HEURISTIC = replace(Tuning(), exact_pairs=0)
 
 
 def book(
@@ -128,12 +132,10 @@ def test_the_optimum_matches_brute_force(seed, k, locked, extra):
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_the_heuristic_path_never_beats_the_optimum_nor_bounds_above_it(seed, monkeypatch):
-    # Force the large-instance path (LP, dive, rounding, local search) on a tiny book.
-    monkeypatch.setattr(optimize, "EXACT_PAIRS", 0)
+def test_the_heuristic_path_never_beats_the_optimum_nor_bounds_above_it(seed):
     accounts, reps = book(10 + seed, n=7, k=3)
     best, _ = brute_force(accounts, reps, EXACT)
-    result = rebalance(accounts, reps, EXACT)
+    result = rebalance(accounts, reps, EXACT, tuning=HEURISTIC)
     assert result.objective >= best * (1 - 1e-9) - 1e-9
     assert result.bound <= best * (1 + 1e-7) + 1e-9
 
@@ -187,9 +189,7 @@ def test_every_account_gets_one_rep_locks_hold_and_feasible_bands_are_met(
 def test_on_the_large_instance_path_assignments_and_bound_stay_valid(seed, locked):
     accounts, reps = book(seed, n=60, k=4, locked=locked)
     config = RebalanceSettings(bands=(Band("potential", 0.3), Band("workload_hours", 0.3)))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(optimize, "EXACT_PAIRS", 0)
-        result = rebalance(accounts, reps, config)
+    result = rebalance(accounts, reps, config, tuning=HEURISTIC)
     got = result.assignment.set_index("account_id")["rep_id"]
     assert got.index.is_unique and len(got) == len(accounts)
     kept = accounts[accounts["locked"]]
@@ -198,22 +198,19 @@ def test_on_the_large_instance_path_assignments_and_bound_stay_valid(seed, locke
     assert 0.0 <= result.gap <= 1.0
 
 
-def test_the_grouped_path_with_a_rebuilt_master_meets_the_bands(monkeypatch):
+def test_the_grouped_path_with_a_rebuilt_master_meets_the_bands():
     # Groups of nearby accounts seed the LP, the master is rebuilt as it grows, the dive
     # and local search round: the 100,000-account path, on a book small enough for a test.
     from engine.metrics import account_view
     from engine.store import Dataset
     from sample_data.generate import generate
 
-    monkeypatch.setattr(optimize, "AGGREGATE_ABOVE", 150)
-    monkeypatch.setattr(optimize, "COMPACT_FREE", 100)
-    monkeypatch.setattr(optimize, "EXACT_PAIRS", 0)
-    monkeypatch.setattr(optimize, "POLISH_PAIRS", 0)
+    tuning = replace(HEURISTIC, aggregate_above=150, compact_free=100, polish_pairs=0)
     frames = generate(seed=5, n_accounts=800, n_reps=8)
     dataset = Dataset(frames["accounts"], frames["reps"], frames["account_history"])
     accounts = account_view(dataset).assign(potential=lambda v: v["revenue"])
     config = RebalanceSettings(bands=(Band("potential", 0.10), Band("workload_hours", 0.10)))
-    result = rebalance(accounts, dataset.reps, config)
+    result = rebalance(accounts, dataset.reps, config, tuning=tuning)
     assert "group LPs" in dict(result.stages)
     assert result.bands_met
     assert result.bound <= result.objective and result.gap < 0.05
@@ -336,12 +333,11 @@ def test_cbc_and_highs_agree_on_a_small_book():
     assert cbc.solver == "cbc" and cbc.status == "optimal"
 
 
-def test_cbc_runs_the_large_instance_path_to_the_same_lp_bound(monkeypatch):
-    monkeypatch.setattr(optimize, "EXACT_PAIRS", 0)
+def test_cbc_runs_the_large_instance_path_to_the_same_lp_bound():
     accounts, reps = book(11, n=40, k=3)
     config = RebalanceSettings(bands=(Band("potential", 0.3), Band("workload_hours", 0.3)))
-    highs = rebalance(accounts, reps, config)
-    cbc = rebalance(accounts, reps, replace(config, solver="cbc"))
+    highs = rebalance(accounts, reps, config, tuning=HEURISTIC)
+    cbc = rebalance(accounts, reps, replace(config, solver="cbc"), tuning=HEURISTIC)
     assert cbc.bound == pytest.approx(highs.bound, rel=1e-5)
     assert cbc.objective >= cbc.bound - 1e-9 and cbc.assignment["rep_id"].notna().all()
 

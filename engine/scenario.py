@@ -250,7 +250,7 @@ def _summary(result: RebalanceResult, roster: ScenarioRoster) -> ScenarioSummary
         gap=result.gap,
         solve_seconds=result.solve_seconds,
         solver=result.solver,
-        notes=(*placement, *(Note(NoteKind.INFO, text) for text in result.notes)),
+        notes=(*placement, *result.notes),
         violations=result.violations,
         roster=roster_record(roster.reps, roster.removed),
     )

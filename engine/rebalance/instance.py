@@ -14,6 +14,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from engine.geo import distance_matrix_km
+from engine.notes import Note, NoteKind
 from engine.rebalance.settings import (
     ACCOUNT_COUNT,
     DEFAULT_TUNING,
@@ -72,7 +73,7 @@ class _Instance:
     revenue_total: float  # R0
     cost_scale: float  # model cost units per objective unit, so one account costs about 1
     moved_cap: float | None  # revenue that may change owner
-    notes: tuple[str, ...]
+    notes: tuple[Note, ...]
     settings: RebalanceSettings
     tuning: Tuning
 
@@ -115,7 +116,7 @@ def _prepare(
         reps["name"].astype(str).to_numpy(dtype=object) if "name" in reps else rep_ids.copy()
     )
     n, m = len(accounts), len(reps)
-    notes: list[str] = []
+    notes: list[Note] = []
 
     dist = _distance_matrix(accounts, reps, distance, account_ids, rep_ids, tuning)
     previous = accounts["owner_rep_id"] if "owner_rep_id" in accounts else pd.Series([None] * n)
@@ -133,8 +134,11 @@ def _prepare(
         # A lock means "keep this owner"; without an owner on the team there is
         # nothing to keep, so the account is placed like any other and flagged.
         notes.append(
-            f"{int(orphans.sum())} locked account(s) have no owner among these reps and were "
-            f"placed freely: {_sample(account_ids[orphans])}"
+            Note(
+                NoteKind.LOCKS_WITHOUT_OWNER,
+                f"{int(orphans.sum())} locked account(s) have no owner among these reps and "
+                f"were placed freely: {_sample(account_ids[orphans])}",
+            )
         )
         locked = locked & ~orphans
 
@@ -147,15 +151,21 @@ def _prepare(
         nearest = np.argmin(np.where(np.isfinite(dist[stranded]), dist[stranded], np.inf), axis=1)
         allowed[np.flatnonzero(stranded), nearest] = True
         notes.append(
-            f"{int(stranded.sum())} account(s) have no rep within "
-            f"{settings.max_distance:g} {settings.distance_unit} and went to the nearest rep: "
-            f"{_sample(account_ids[stranded])}"
+            Note(
+                NoteKind.NO_REP_IN_REACH,
+                f"{int(stranded.sum())} account(s) have no rep within "
+                f"{settings.max_distance:g} {settings.distance_unit} and went to the nearest "
+                f"rep: {_sample(account_ids[stranded])}",
+            )
         )
     far_locks = locked & ~allowed[np.arange(n), np.maximum(owner, 0)]
     if far_locks.any():
         notes.append(
-            f"{int(far_locks.sum())} locked account(s) are beyond the maximum distance from "
-            f"their owner and stay locked: {_sample(account_ids[far_locks])}"
+            Note(
+                NoteKind.LOCKS_BEYOND_REACH,
+                f"{int(far_locks.sum())} locked account(s) are beyond the maximum distance from "
+                f"their owner and stay locked: {_sample(account_ids[far_locks])}",
+            )
         )
     allowed[np.flatnonzero(locked), owner[locked]] = True
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from engine.notes import Note
 from engine.rebalance.instance import _Instance
 
 
@@ -57,7 +58,7 @@ class RebalanceResult:
     moved_revenue_share: float
     solve_seconds: float
     solver: str
-    notes: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()  # what a person should know about the input, by kind
     stages: tuple[tuple[str, float], ...] = field(default=())
 
     @property

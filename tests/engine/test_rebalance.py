@@ -19,6 +19,7 @@ from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
 from engine.geo import distance_matrix_km
+from engine.notes import NoteKind
 from engine.rebalance import (
     ACCOUNT_COUNT,
     Band,
@@ -264,7 +265,8 @@ def test_locked_accounts_without_an_owner_are_placed_and_noted():
     accounts.loc[1, ["owner_rep_id", "locked"]] = ["R9", True]  # not on the team
     result = rebalance(accounts, reps, EXACT)
     assert result.assignment["rep_id"].isin(reps["rep_id"]).all()
-    assert any("locked account(s) have no owner" in note for note in result.notes)
+    (note,) = [n for n in result.notes if n.kind == NoteKind.LOCKS_WITHOUT_OWNER]
+    assert "locked account(s) have no owner" in note.text
     assert not result.assignment.set_index("account_id").loc[["A0", "A1"], "locked"].any()
 
 
@@ -303,7 +305,8 @@ def test_an_account_out_of_everyones_reach_goes_to_the_nearest_rep_and_is_noted(
     config = RebalanceSettings(bands=(Band("potential", 5.0),), max_distance=100.0)
     result = rebalance(accounts, reps, config, distance=frame)
     assert result.assignment.set_index("account_id").at["A2", "rep_id"] == "R1"
-    assert any("no rep within 100 km" in note for note in result.notes)
+    (note,) = [n for n in result.notes if n.kind == NoteKind.NO_REP_IN_REACH]
+    assert "no rep within 100 km" in note.text
 
 
 def test_travel_time_counts_in_workload_and_targets_share_the_realised_total():

@@ -106,7 +106,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from engine.forecast import Forecast, _simulate_customers
+from engine.forecast import Forecast, simulate_customers
 from engine.roster import HIRED, NEW_SENIORITY
 from engine.schema import QUOTA_REP_COLUMNS, SCENARIO_NAME_MAX, TODAY_ALIGNMENT
 from engine.store import QuotaPlanRecord
@@ -751,7 +751,7 @@ def simulate_rep_revenue(
     one_year = np.ones(1)
     for start in range(0, len(p), _SIM_BLOCK):
         stop = min(len(p), start + _SIM_BLOCK)
-        values = _simulate_customers(
+        values = simulate_customers(
             p[start:stop, None], m[start:stop, None], sd[start:stop, None], one_year, draws, rng
         )
         r = rep[start:stop]

@@ -99,7 +99,7 @@ Notes. Every plan, fairness and risk carries `notes`: `Note(kind, text)`,
 
 Where things are: `allocate` (settings, rep bases, the split, caps and
 rounding), `fairness`, `risk` (next year's outcomes, the draws, attainment),
-`plan` (specs, ids and the saved record) and `notes`.
+`plan` (specs, ids, the saved record and `QuotaPlanFigures`) and `notes`.
 Import from `engine.quota` itself: this is the public door.
 """
 
@@ -115,6 +115,7 @@ from engine.quota.fairness import QuotaFairness, gini, quota_fairness
 from engine.quota.notes import Note, NoteKind
 from engine.quota.plan import (
     DEFAULT_NEW_HIRE_RAMP,
+    QuotaPlanFigures,
     QuotaPlanSpec,
     evaluate_quota_plan,
     new_hires,
@@ -141,6 +142,7 @@ __all__ = [
     "NoteKind",
     "QuotaFairness",
     "QuotaPlan",
+    "QuotaPlanFigures",
     "QuotaPlanSpec",
     "QuotaSettings",
     "RiskSettings",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from engine.quota.allocate import QuotaPlan, QuotaSettings, _finite, allocate_quotas, rep_bases
+from engine.quota.notes import Note, NoteKind
 from engine.quota.risk import AttainmentRisk, RiskSettings, attainment_risk
 from engine.roster import HIRED, NEW_SENIORITY
 from engine.schema import QUOTA_REP_COLUMNS, SCENARIO_NAME_MAX, TODAY_ALIGNMENT
@@ -123,34 +125,143 @@ def _plain(value: object) -> object:
     return value
 
 
+@dataclass(frozen=True)
+class QuotaPlanFigures:
+    """A quota plan's headline figures as saved: target, total, expected revenue, odds, fairness.
+
+    `from_plan` takes them from a plan and its risk, `summary` writes the
+    JSON-ready dict the store keeps, and `from_summary` reads a stored one
+    back, tolerating the keys an older or hand-made summary lacks: a missing
+    number is NaN, a missing count 0, a missing flag or method "", missing
+    names and notes empty, and a missing `meets_target` None (not recorded).
+    Money is in the data's currency; shares are fractions (0.5 for 50 %).
+    """
+
+    method: str
+    requested_target: float
+    target: float
+    total: float
+    last_year_revenue: float
+    meets_target: bool | None  # None: the summary did not record it
+    expected_total: float
+    expected_vs_target: float
+    expected_hit_share: float
+    likely_hitters: int
+    reps_with_quota: int
+    p_total_meets_target: float
+    median_ratio: float
+    max_min: float
+    cv: float
+    gini: float
+    flag: str  # "too hard", "too easy" or ""
+    stretched: tuple[str, ...]
+    no_potential: tuple[str, ...]
+    notes: tuple[Note, ...]  # the plan's, then its fairness's, then its risk's
+
+    @classmethod
+    def from_plan(cls, plan: QuotaPlan, risk: AttainmentRisk) -> QuotaPlanFigures:
+        """Return the figures of a plan and its attainment risk."""
+        fair = plan.fairness
+        return cls(
+            method=plan.settings.method,
+            requested_target=float(plan.requested_target),
+            target=float(plan.target),
+            total=float(plan.total),
+            last_year_revenue=float(plan.last_year_revenue),
+            meets_target=bool(plan.meets_target),
+            expected_total=float(risk.expected_total),
+            expected_vs_target=float(risk.expected_vs_target),
+            expected_hit_share=float(risk.expected_hit_share),
+            likely_hitters=int(risk.likely_hitters),
+            reps_with_quota=int(risk.reps_with_quota),
+            p_total_meets_target=float(risk.p_total_meets_target),
+            median_ratio=float(fair.median_ratio),
+            max_min=float(fair.max_min),
+            cv=float(fair.cv),
+            gini=float(fair.gini),
+            flag=risk.flag,
+            stretched=tuple(fair.stretched),
+            no_potential=tuple(fair.no_potential),
+            notes=(*plan.notes, *fair.notes, *risk.notes),
+        )
+
+    @classmethod
+    def from_summary(cls, summary: Mapping[str, object]) -> QuotaPlanFigures:
+        """Return the figures a stored summary holds (see the class docstring for missing keys).
+
+        Notes are stored as their text, with their kinds in a parallel
+        `note_kinds` list; a summary saved before notes had kinds (or with a
+        kind this version does not know) reads back as `NoteKind.UNKNOWN`.
+        """
+
+        def number(key: str) -> float:
+            value = summary.get(key)
+            try:
+                return float("nan") if value is None else float(value)
+            except (TypeError, ValueError):
+                return float("nan")
+
+        def count(key: str) -> int:
+            value = number(key)
+            return int(value) if math.isfinite(value) else 0
+
+        def names(key: str) -> tuple[str, ...]:
+            return tuple(str(name) for name in summary.get(key) or ())
+
+        meets = summary.get("meets_target")
+        texts = names("notes")
+        kinds = list(summary.get("note_kinds") or ())
+        if len(kinds) != len(texts):  # not the kinds of these notes: trust none of them
+            kinds = [None] * len(texts)
+        return cls(
+            method=str(summary.get("method") or ""),
+            requested_target=number("requested_target"),
+            target=number("target"),
+            total=number("total"),
+            last_year_revenue=number("last_year_revenue"),
+            meets_target=None if meets is None else bool(meets),
+            expected_total=number("expected_total"),
+            expected_vs_target=number("expected_vs_target"),
+            expected_hit_share=number("expected_hit_share"),
+            likely_hitters=count("likely_hitters"),
+            reps_with_quota=count("reps_with_quota"),
+            p_total_meets_target=number("p_total_meets_target"),
+            median_ratio=number("median_ratio"),
+            max_min=number("max_min"),
+            cv=number("cv"),
+            gini=number("gini"),
+            flag=str(summary.get("flag") or ""),
+            stretched=names("stretched"),
+            no_potential=names("no_potential"),
+            notes=tuple(Note(_note_kind(k), t) for k, t in zip(kinds, texts, strict=True)),
+        )
+
+    def summary(self) -> dict:
+        """Return the figures as plain JSON-ready values (NaN as None), as the store keeps them."""
+        out = {
+            f.name: _plain(getattr(self, f.name))
+            for f in fields(self)
+            if f.name not in ("stretched", "no_potential", "notes")
+        }
+        out["stretched"] = list(self.stretched)
+        out["no_potential"] = list(self.no_potential)
+        # The text stays a list of strings, as plans saved before kinds existed have it.
+        out["notes"] = [note.text for note in self.notes]
+        out["note_kinds"] = [str(note.kind) for note in self.notes]
+        return out
+
+
+def _note_kind(value: object) -> NoteKind:
+    """Return the kind a stored value names, UNKNOWN for none or one this version lacks."""
+    try:
+        return NoteKind(value)
+    except ValueError:
+        return NoteKind.UNKNOWN
+
+
 def quota_plan_summary(plan: QuotaPlan, risk: AttainmentRisk) -> dict:
-    """Return the plan's figures as plain JSON-ready values (NaN as None)."""
-    fair = plan.fairness
-    figures = {
-        "method": plan.settings.method,
-        "requested_target": plan.requested_target,
-        "target": plan.target,
-        "total": plan.total,
-        "last_year_revenue": plan.last_year_revenue,
-        "meets_target": plan.meets_target,
-        "expected_total": risk.expected_total,
-        "expected_vs_target": risk.expected_vs_target,
-        "expected_hit_share": risk.expected_hit_share,
-        "likely_hitters": risk.likely_hitters,
-        "reps_with_quota": risk.reps_with_quota,
-        "p_total_meets_target": risk.p_total_meets_target,
-        "median_ratio": fair.median_ratio,
-        "max_min": fair.max_min,
-        "cv": fair.cv,
-        "gini": fair.gini,
-        "flag": risk.flag,
-    }
-    out = {key: _plain(value) for key, value in figures.items()}
-    out["stretched"] = list(fair.stretched)
-    out["no_potential"] = list(fair.no_potential)
-    # Stored as their text, as before notes had kinds.
-    out["notes"] = [note.text for note in (*plan.notes, *fair.notes, *risk.notes)]
-    return out
+    """Return the plan's figures as plain JSON-ready values (NaN as None), as the store keeps them."""
+    return QuotaPlanFigures.from_plan(plan, risk).summary()
 
 
 def quota_plan_table(plan: QuotaPlan, risk: AttainmentRisk) -> pd.DataFrame:

@@ -48,7 +48,7 @@ PUBLIC_NAMES = (
 def test_every_public_name_of_the_old_module_comes_from_the_door():
     for name in PUBLIC_NAMES:
         assert name in engine.quota.__all__ and getattr(engine.quota, name) is not None
-    assert set(engine.quota.__all__) == {*PUBLIC_NAMES, "Note", "NoteKind"}
+    assert set(engine.quota.__all__) == {*PUBLIC_NAMES, "Note", "NoteKind", "QuotaPlanFigures"}
 
 
 def test_a_note_is_a_frozen_pair_of_kind_and_text():

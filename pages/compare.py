@@ -7,6 +7,7 @@ plans are compared below the alignments, chosen by `qa=<plan id>&qb=<plan id>`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import pandas as pd
@@ -22,7 +23,7 @@ from engine.alignment import (
 )
 from engine.export import workbook
 from engine.metrics import MetricSettings, compare_kpis, rep_loads
-from engine.quota import QuotaPlanSpec
+from engine.quota import QuotaPlanFigures, QuotaPlanSpec
 from engine.store import QuotaPlanRecord
 from ui import charts, links, maps, tables
 from ui import compare_view as compare_text
@@ -71,37 +72,31 @@ def _plan_summary(
     records: dict[str, QuotaPlanRecord], names: dict[str, str], version: str
 ) -> pd.DataFrame:
     """Return the plans' figures as text, one column per plan (keys of `records`)."""
-
-    def figure(summary: dict, key: str) -> float:
-        value = summary.get(key)
-        return float("nan") if value is None else float(value)
-
     rows = {
-        "Alignment": lambda r: _label(r.alignment_id, names),
-        "How": _plan_settings,
-        "Target": lambda r: fmt.money(figure(r.summary, "target")),
-        "Total quota": lambda r: fmt.money(figure(r.summary, "total")),
-        "Expected revenue": lambda r: fmt.money(figure(r.summary, "expected_total")),
-        "Reps expected to hit quota": lambda r: fmt.pct(figure(r.summary, "expected_hit_share")),
-        "Reps more likely than not to hit": lambda r: (
-            f"{r.summary.get('likely_hitters', 0)} of {r.summary.get('reps_with_quota', 0)}"
+        "Alignment": lambda r, f: _label(r.alignment_id, names),
+        "How": lambda r, f: _plan_settings(r),
+        "Target": lambda r, f: fmt.money(f.target),
+        "Total quota": lambda r, f: fmt.money(f.total),
+        "Expected revenue": lambda r, f: fmt.money(f.expected_total),
+        "Reps expected to hit quota": lambda r, f: fmt.pct(f.expected_hit_share),
+        "Reps more likely than not to hit": lambda r, f: (
+            f"{f.likely_hitters} of {f.reps_with_quota}"
         ),
-        "Quota ÷ potential: highest ÷ lowest": lambda r: fmt.ratio(figure(r.summary, "max_min")),
-        "Quota ÷ potential: spread (CV)": lambda r: fmt.pct(figure(r.summary, "cv"), 1),
-        "Quota ÷ potential: Gini": lambda r: (
-            "–" if r.summary.get("gini") is None else f"{r.summary['gini']:.3f}"
+        "Quota ÷ potential: highest ÷ lowest": lambda r, f: fmt.ratio(f.max_min),
+        "Quota ÷ potential: spread (CV)": lambda r, f: fmt.pct(f.cv, 1),
+        "Quota ÷ potential: Gini": lambda r, f: "–" if math.isnan(f.gini) else f"{f.gini:.3f}",
+        "Asked for much more than most": lambda r, f: ", ".join(f.stretched) or "nobody",
+        "The plan reads": lambda r, f: {"too hard": "Too hard", "too easy": "Too easy"}.get(
+            f.flag, "Within reach"
         ),
-        "Asked for much more than most": lambda r: (
-            ", ".join(r.summary.get("stretched", [])) or "nobody"
+        "Data": lambda r, f: (
+            "today's" if r.data_version == version else f"older ({r.data_version})"
         ),
-        "The plan reads": lambda r: {"too hard": "Too hard", "too easy": "Too easy"}.get(
-            r.summary.get("flag") or "", "Within reach"
-        ),
-        "Data": lambda r: "today's" if r.data_version == version else f"older ({r.data_version})",
     }
     table = pd.DataFrame({"": list(rows)})
     for column, record in records.items():
-        table[column] = [show(record) for show in rows.values()]
+        figures = QuotaPlanFigures.from_summary(record.summary)  # tolerates older plans
+        table[column] = [show(record, figures) for show in rows.values()]
     return table
 
 

@@ -16,6 +16,7 @@ from engine.alignment import AlignmentNotFound
 from engine.quota import (
     METHODS,
     AttainmentRisk,
+    NoteKind,
     QuotaPlan,
     QuotaPlanSpec,
     QuotaSettings,
@@ -310,13 +311,15 @@ def _kpis(plan: QuotaPlan, risk: AttainmentRisk) -> None:
         FLAG_TEXT.get(risk.flag, risk.flag),
         help="From the share of reps expected to hit quota.",
     )
+    why_flagged = {NoteKind.TOO_HARD, NoteKind.TOO_EASY}
     if risk.flag:
-        reason = next((n for n in risk.notes if n), "")
+        reason = next((n.text for n in risk.notes if n.kind in why_flagged), "")
         st.warning(f"**{FLAG_TEXT[risk.flag]}.** {reason}", icon=":material/flag:")
-    if not plan.meets_target:
-        st.warning(plan.notes[0], icon=":material/block:")
-    other = [n for n in plan.notes if plan.meets_target or n != plan.notes[0]]
-    other += [n for n in risk.notes if not risk.flag or n != risk.notes[0]]
+    for note in plan.notes:
+        if note.kind is NoteKind.TARGET_MISSED:
+            st.warning(note.text, icon=":material/block:")
+    warned = {*why_flagged, NoteKind.TARGET_MISSED}
+    other = [n.text for n in (*plan.notes, *risk.notes) if n.kind not in warned]
     if other:
         st.caption(" ".join(other))
 
@@ -355,7 +358,7 @@ def _fairness(plan: QuotaPlan) -> None:
         )
     else:
         st.caption(f"No rep is asked for more than {limit:g} × the median quota ÷ potential.")
-    rest = [n for n in fair.notes if not n.startswith("Asked for more than")]
+    rest = [n.text for n in fair.notes if n.kind is not NoteKind.STRETCHED_REPS]
     if rest:
         st.caption(" ".join(rest))
 

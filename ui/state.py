@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import socket
 import threading
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -16,6 +14,8 @@ if TYPE_CHECKING:
     from engine.alignment import Alignment
     from engine.forecast import Forecast
 
+# Light: the forecast package loads its model (and scipy) only when a forecast is made.
+from engine.forecast import MODEL_VERSION
 from engine.schema import TODAY_ALIGNMENT
 from engine.store import Dataset, Store, default_path, open_store
 
@@ -76,15 +76,10 @@ def load_forecast(
     return _forecast(version, horizon, discount_rate, dataset)
 
 
-def _forecast_code() -> str:
-    source = Path(__file__).resolve().parents[1] / "engine" / "forecast.py"
-    return hashlib.sha256(source.read_bytes()).hexdigest()[:16]
-
-
 @st.cache_data(show_spinner="Forecasting every account…", persist="disk", max_entries=8)
-def _potential(version: str, horizon: int, rate: float, code: str, _dataset: Dataset) -> pd.Series:
+def _potential(version: str, horizon: int, rate: float, model: str, _dataset: Dataset) -> pd.Series:
     # Kept on disk as well, keyed on the data version, the settings and the
-    # forecast's own source: a restarted server shows the Overview without
+    # model's version: a restarted server shows the Overview without
     # refitting, and a changed model never reuses an old answer.
     return _forecast(version, horizon, rate, _dataset).potential()
 
@@ -96,7 +91,7 @@ def load_potential(
 
     Raises ValueError, like the forecast, when the history is too short to learn from.
     """
-    return _potential(version, horizon, discount_rate, _forecast_code(), dataset)
+    return _potential(version, horizon, discount_rate, MODEL_VERSION, dataset)
 
 
 def potential_or_none(dataset: Dataset, version: str) -> pd.Series | None:

@@ -1,8 +1,17 @@
-"""Retention fits, account potential and the backtest: by hand, by simulation, by property."""
+"""The forecast's public door, account potential, segment fits and the backtest.
+
+The sBG retention model is tested in test_forecast_sbg.py, the simulator in
+test_forecast_simulate.py.
+"""
 
 from __future__ import annotations
 
 import math
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,32 +22,16 @@ from tiny_data import make_dataset
 
 from engine import forecast as fc
 from engine.forecast import (
-    PARAM_CEILING,
-    PARAM_FLOOR,
     ForecastSettings,
-    SBGFit,
-    SurvivalCounts,
     backtest,
     discounted_potential,
     fit_models,
     fit_sbg,
-    fit_sbg_cohorts,
     forecast_accounts,
 )
 from engine.store import SAMPLE_DIR, Dataset, conform, read_csv_dir
 
 # -- helpers ---------------------------------------------------------------------------------
-
-
-def simulate_cohort(alpha: float, beta: float, size: int, periods: int, seed: int) -> list[int]:
-    """Active counts of one sBG cohort: each account churns each renewal with its own θ."""
-    rng = np.random.default_rng(seed)
-    renewal_lost = rng.geometric(rng.beta(alpha, beta, size))  # first renewal it fails (≥ 1)
-    return [int((renewal_lost > t).sum()) for t in range(periods)]
-
-
-def lbeta(a: float, b: float) -> float:
-    return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
 
 
 def simulated_book(
@@ -105,174 +98,97 @@ def sample_forecast(sample: Dataset) -> fc.Forecast:
     return forecast_accounts(sample)
 
 
-# -- fit_sbg: recovery, hand computation, censoring, truncation --------------------------------
+# -- the package's door and its version -----------------------------------------------------
+
+# Every public name `engine.forecast` had as one module: they must all stay importable from it.
+PUBLIC_NAMES = (
+    "Backtest",
+    "Forecast",
+    "ForecastSettings",
+    "MAX_PROPENSITY",
+    "PARAM_CEILING",
+    "PARAM_FLOOR",
+    "SBGFit",
+    "SPREAD_QUANTILES",
+    "SegmentModels",
+    "SurvivalCounts",
+    "backtest",
+    "brier",
+    "discounted_potential",
+    "fit_models",
+    "fit_sbg",
+    "fit_sbg_cohorts",
+    "fit_sbg_counts",
+    "forecast_accounts",
+    "log_loss",
+    "wape",
+)
+REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize(("alpha", "beta"), [(1.2, 3.0), (0.8, 5.0), (3.0, 8.0)])
-def test_fit_sbg_recovers_the_parameters_of_a_large_simulated_cohort(alpha, beta):
-    fit = fit_sbg(simulate_cohort(alpha, beta, 400_000, periods=12, seed=7))
-    assert fit.alpha == pytest.approx(alpha, rel=0.03)
-    assert fit.beta == pytest.approx(beta, rel=0.03)
-    assert fit.note == "" and not fit.at_bound
-
-
-def test_joint_fit_over_cohorts_observed_for_different_lengths():
-    # Cohorts won in different years: the oldest seen for 12 periods, the newest for 2.
-    cohorts = [simulate_cohort(1.2, 3.0, 40_000, periods, seed=periods) for periods in range(2, 13)]
-    fit = fit_sbg_cohorts(cohorts)
-    assert fit.alpha == pytest.approx(1.2, rel=0.05)
-    assert fit.beta == pytest.approx(3.0, rel=0.05)
-    assert fit.accounts == 11 * 40_000
-
-
-def test_left_truncated_cohorts_are_divided_by_their_survival_at_first_sight():
-    # Cohorts won in years 0..16 but only seen from year 11 on: the old ones are survivors.
-    rng_seed, cohorts, starts = 0, [], []
-    for won in range(17):
-        first_seen, last = max(0, 11 - won), 16 - won
-        alive = simulate_cohort(1.2, 3.0, 20_000, last + 1, seed=rng_seed + won)[first_seen:]
-        if len(alive) >= 2:
-            cohorts.append(alive)
-            starts.append(first_seen)
-    fit = fit_sbg_cohorts(cohorts, starts)
-    assert fit.alpha == pytest.approx(1.2, rel=0.05)
-    assert fit.beta == pytest.approx(3.0, rel=0.05)
-    # Treating the survivors as fresh cohorts would make the segment look far more loyal.
-    naive = fit_sbg_cohorts(cohorts)
-    assert naive.mean_churn < 0.85 * fit.mean_churn
-
-
-def test_log_likelihood_equals_a_hand_computation():
-    # 10 accounts: 3 lost at renewal 1, 2 at renewal 2, 5 still active (censored at 2).
-    counts = SurvivalCounts.from_cohort([10, 7, 5])
-    a, b = 0.7, 2.5
-    p1 = math.exp(lbeta(a + 1, b) - lbeta(a, b))
-    p2 = math.exp(lbeta(a + 1, b + 1) - lbeta(a, b))
-    s2 = math.exp(lbeta(a, b + 2) - lbeta(a, b))
-    assert p1 == pytest.approx(a / (a + b))
-    assert counts.log_likelihood(a, b) == pytest.approx(
-        3 * math.log(p1) + 2 * math.log(p2) + 5 * math.log(s2), rel=1e-12
+def run_python(code: str, root: Path) -> str:
+    """Run `code` in a fresh interpreter that imports `engine` from `root`; return its output."""
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    # With two periods the maximum reproduces the observed retention exactly:
-    # churn 3/10 = α/(α+β) and renewal 5/7 = (β+1)/(α+β+1) give α = 6, β = 14.
-    fit = fit_sbg([10, 7, 5])
-    assert (fit.alpha, fit.beta) == (pytest.approx(6.0, rel=1e-4), pytest.approx(14.0, rel=1e-4))
-    expected = 3 * math.log(0.3) + 2 * math.log(0.7 * 2 / 7) + 5 * math.log(0.5)
-    assert fit.log_likelihood == pytest.approx(expected, rel=1e-8)
+    return done.stdout.strip()
 
 
-def test_accounts_still_active_at_the_end_are_censored_not_churned():
-    counts = SurvivalCounts.from_cohort([100, 90, 81, 73])
-    assert counts.churned.tolist() == [0, 10, 9, 8]
-    assert counts.censored.tolist() == [0, 0, 0, 73]
-    assert counts.renewals == 10 + 2 * 9 + 3 * 8 + 3 * 73
-    # Retention of about 90 % a year, not the 27 % a year "everyone left at the end" would say.
-    fit = fit_sbg([100, 90, 81, 73])
-    assert 0.05 < 1 - fit.r(3) < 0.15
-    assert fit.S(3) == pytest.approx(0.73, abs=0.01)
+def copy_of_the_package(root: Path) -> Path:
+    """Copy `engine/__init__.py` and the forecast package under `root`; return the copy's folder."""
+    (root / "engine").mkdir()
+    shutil.copy(REPO / "engine" / "__init__.py", root / "engine" / "__init__.py")
+    target = root / "engine" / "forecast"
+    shutil.copytree(
+        REPO / "engine" / "forecast", target, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    return target
 
 
-def test_left_truncated_entry_divides_by_survival_to_first_sight():
-    counts = SurvivalCounts.from_cohort([50, 40], first_tenure=3)
-    a, b = 1.0, 3.0
-    log_s = [lbeta(a, b + t) - lbeta(a, b) for t in range(5)]
-    log_p4 = lbeta(a + 1, b + 3) - lbeta(a, b)
-    expected = 10 * log_p4 + 40 * log_s[4] - 50 * log_s[3]
-    assert counts.log_likelihood(a, b) == pytest.approx(expected, rel=1e-12)
+def test_every_public_name_of_the_old_module_comes_from_the_door():
+    for name in PUBLIC_NAMES:
+        assert name in fc.__all__
+        assert getattr(fc, name) is not None
+    assert fc.Forecast.__name__ == "Forecast" and callable(fc.backtest)
+    assert set(fc.__all__) == {*PUBLIC_NAMES, "MODEL_VERSION", "simulate_customers"}
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        fc.nothing_here  # noqa: B018 - the look-up is the test
 
 
-# -- degenerate inputs ---------------------------------------------------------------------
+def test_model_version_is_a_hash_that_is_the_same_in_every_process():
+    assert len(fc.MODEL_VERSION) == 16 and int(fc.MODEL_VERSION, 16) >= 0
+    code = "import engine.forecast as f; print(f.MODEL_VERSION)"
+    first, second = run_python(code, REPO), run_python(code, REPO)
+    assert first == second == fc.MODEL_VERSION
 
 
-@pytest.mark.parametrize(
-    ("alive", "message"),
-    [
-        ([], "non-empty"),
-        ([[3, 2]], "non-empty"),
-        ([5, -1], "negative"),
-        ([-2, -3], "negative"),
-        ([5, 6, 4], "must not increase"),
-        ([0, 0, 0], "empty"),
-        ([7], "two periods"),
-        ([5.5, 3], "whole numbers"),
-        ([float("nan"), 3], "finite"),
-    ],
-)
-def test_bad_cohorts_get_a_clear_error(alive, message):
-    with pytest.raises(ValueError, match=message):
-        fit_sbg(alive)
+def test_model_version_changes_when_the_models_source_changes(tmp_path):
+    package = copy_of_the_package(tmp_path)
+    code = "import engine.forecast as f; print(f.MODEL_VERSION)"
+    assert run_python(code, tmp_path) == fc.MODEL_VERSION  # the copy is the same source
+    (package / "__pycache__").mkdir(exist_ok=True)
+    (package / "notes.txt").write_text("not source")
+    assert run_python(code, tmp_path) == fc.MODEL_VERSION  # only the .py files count
+    fit = package / "fit.py"
+    fit.write_text(fit.read_text().replace("MAX_PROPENSITY = 0.99", "MAX_PROPENSITY = 0.98"))
+    changed = run_python(code, tmp_path)
+    assert changed != fc.MODEL_VERSION
+    (package / "extra.py").write_text("")
+    assert run_python(code, tmp_path) not in (changed, fc.MODEL_VERSION)  # a new module counts
 
 
-def test_a_cohort_that_never_churns_gets_a_bounded_documented_fit():
-    fit = fit_sbg([40, 40, 40, 40])
-    assert (fit.alpha, fit.beta) == (PARAM_FLOOR, PARAM_CEILING)
-    assert "no churn" in fit.note and fit.at_bound
-    assert fit.S(50) > 0.999 and math.isfinite(fit.log_likelihood)
-
-
-def test_a_cohort_that_all_churns_at_once_gets_a_bounded_documented_fit():
-    fit = fit_sbg([40, 0, 0])
-    assert (fit.alpha, fit.beta) == (PARAM_CEILING, PARAM_FLOOR)
-    assert "every account churned" in fit.note
-    assert fit.S(1) < 1e-6
-
-
-@pytest.mark.parametrize("alive", [[1, 1], [1, 0], [1, 1, 1, 0], [3, 3, 0]])
-def test_a_cohort_of_one_or_three_still_gives_a_finite_fit(alive):
-    fit = fit_sbg(alive)
-    assert PARAM_FLOOR <= fit.alpha <= PARAM_CEILING and PARAM_FLOOR <= fit.beta <= PARAM_CEILING
-    assert math.isfinite(fit.log_likelihood)
-    assert 0.0 <= fit.S(1) <= 1.0
-
-
-def test_counts_must_balance():
-    with pytest.raises(ValueError, match="leave once"):
-        SurvivalCounts(np.array([0.0, 1.0]), np.array([0.0, 0.0]), np.array([3.0, 0.0]))
-    with pytest.raises(ValueError, match="tenure 0"):
-        SurvivalCounts(np.array([1.0]), np.array([0.0]), np.array([1.0]))
-    with pytest.raises(ValueError, match="no renewal"):
-        fc.fit_sbg_counts(SurvivalCounts(np.zeros(1), np.array([4.0]), np.array([4.0])))
-
-
-@st.composite
-def non_increasing(draw) -> list[int]:
-    first = draw(st.integers(1, 500))
-    drops = draw(st.lists(st.integers(0, 60), min_size=1, max_size=10))
-    alive = [first]
-    for d in drops:
-        alive.append(max(0, alive[-1] - d))
-    return alive
-
-
-@settings(deadline=None, max_examples=150)
-@given(non_increasing())
-def test_fit_is_never_nan_for_any_non_increasing_cohort(alive):
-    fit = fit_sbg(alive)
-    assert PARAM_FLOOR <= fit.alpha <= PARAM_CEILING
-    assert PARAM_FLOOR <= fit.beta <= PARAM_CEILING
-    assert math.isfinite(fit.log_likelihood) and fit.log_likelihood <= 1e-9
-    s = fit.S(np.arange(len(alive) + 5))
-    assert np.all(np.isfinite(s)) and np.all(np.diff(s) <= 1e-12)
-
-
-@settings(deadline=None, max_examples=200)
-@given(
-    st.floats(PARAM_FLOOR, PARAM_CEILING),
-    st.floats(PARAM_FLOOR, PARAM_CEILING),
-    st.integers(0, 40),
-    st.integers(1, 10),
-)
-def test_survival_and_retention_curves_behave(alpha, beta, tenure, years):
-    fit = SBGFit(alpha, beta, 0.0, 1.0, 0.0)
-    t = np.arange(0, 60)
-    s = fit.S(t)
-    assert np.all((s >= 0) & (s <= 1)) and s[0] == 1.0
-    assert np.all(np.diff(s) <= 1e-12)  # survival never rises
-    r = fit.r(t[1:])
-    assert np.all((r >= 0) & (r <= 1)) and np.all(np.diff(r) >= -1e-12)  # retention never falls
-    # An account that has already renewed is at least as safe as a new one.
-    # Older accounts are safer (up to float error of betaln near the parameter bounds).
-    assert fit.conditional_survival(tenure, years) >= fit.S(years) - 1e-9
+def test_reading_the_model_version_does_not_load_the_model():
+    # A page that only looks up a cached forecast must not wait for scipy to import.
+    code = (
+        "import sys, engine.forecast as f; f.MODEL_VERSION; "
+        "print(any(m.split('.')[0] == 'scipy' for m in sys.modules))"
+    )
+    assert run_python(code, REPO) == "False"
 
 
 # -- account potential ------------------------------------------------------------------------
@@ -283,25 +199,6 @@ def test_potential_of_an_account_that_cannot_churn_is_its_discounted_revenue():
     value = discounted_potential(np.ones((1, 3)), revenue, 0.10)
     assert value[0] == pytest.approx(100 / 1.1 + 110 / 1.1**2 + 121 / 1.1**3)
     assert discounted_potential(np.ones((1, 3)), revenue, 0.0)[0] == pytest.approx(331.0)
-
-
-def test_an_account_that_cannot_churn_has_no_spread_without_revenue_noise():
-    rng = np.random.default_rng(0)
-    revenue = np.array([[100.0, 110.0, 121.0]])
-    discount = fc._discount(3, 0.10)
-    draws = fc._simulate_customers(np.ones((1, 3)), revenue, np.zeros((1, 3)), discount, 50, rng)
-    assert np.allclose(draws, discounted_potential(np.ones((1, 3)), revenue, 0.10))
-
-
-def test_simulated_spread_averages_to_the_expected_potential():
-    rng = np.random.default_rng(1)
-    p = np.array([[0.9, 0.8, 0.7], [0.5, 0.3, 0.2]])
-    revenue = np.array([[100.0, 110.0, 120.0], [50.0, 80.0, 90.0]])
-    sd = np.full((2, 3), 0.2)
-    draws = fc._simulate_customers(p, revenue, sd, fc._discount(3, 0.1), 40_000, rng)
-    expected = discounted_potential(p, revenue, 0.1)
-    standard_error = draws.std(axis=1) / math.sqrt(draws.shape[1])
-    assert np.all(np.abs(draws.mean(axis=1) - expected) < 4 * standard_error)
 
 
 def test_tiny_book_without_churn_forecasts_its_discounted_revenue_stream(tiny_dataset):

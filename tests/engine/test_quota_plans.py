@@ -13,6 +13,9 @@ from engine import schema
 from engine.forecast import forecast_accounts
 from engine.metrics import account_view
 from engine.quota import (
+    Note,
+    NoteKind,
+    QuotaPlanFigures,
     QuotaPlanSpec,
     QuotaSettings,
     RiskSettings,
@@ -21,6 +24,7 @@ from engine.quota import (
     next_year_outcomes,
     quota_plan_id,
     quota_plan_record,
+    quota_plan_summary,
     ramp_new_hires,
 )
 from engine.store import Store
@@ -135,3 +139,95 @@ def test_a_bad_name_is_refused():
         quota_plan_record("   ", spec, "v1", plan, risk)
     with pytest.raises(ValueError, match="one line"):
         quota_plan_record("two\nlines", spec, "v1", plan, risk)
+
+
+# -- a saved plan's figures, read back ---------------------------------------------------------
+
+
+def _hard_plan():
+    """A plan on the tiny book that misses its capped target and that few reps can make."""
+    dataset, view, outcomes = _tiny()
+    # Twice last year's revenue, but nobody may rise more than 50 %.
+    settings = QuotaSettings(target_growth=1.0, cap_change=0.5, round_to=1.0)
+    spec = QuotaPlanSpec(settings=settings)
+    plan, risk = evaluate_quota_plan(
+        view, dataset.reps, "owner_rep_id", spec, outcomes, RiskSettings(200)
+    )
+    return spec, plan, risk
+
+
+def test_figures_read_back_from_a_full_summary_are_the_plans_own(tmp_path):
+    spec, plan, risk = _hard_plan()
+    assert not plan.meets_target and risk.flag == "too hard"
+    record = quota_plan_record("Hard", spec, "v1", plan, risk)
+    store = Store(tmp_path / "t.duckdb")
+    store.save_quota_plan(record)
+    saved = store.quota_plan(record.plan_id).summary  # through the store's JSON
+    store.close()
+
+    figures = QuotaPlanFigures.from_summary(saved)
+    # Compared as summaries: NaN (no spread to measure) is None there, and None == None.
+    assert figures.summary() == QuotaPlanFigures.from_plan(plan, risk).summary()
+    assert figures.method == "potential" and figures.flag == "too hard"
+    assert figures.target == plan.target and figures.total == plan.total
+    assert figures.meets_target is False
+    assert figures.expected_hit_share == pytest.approx(risk.expected_hit_share)
+    assert (figures.likely_hitters, figures.reps_with_quota) == (
+        risk.likely_hitters,
+        risk.reps_with_quota,
+    )
+    assert figures.stretched == plan.fairness.stretched
+    # The notes keep their kinds through the store: a page can still pick them by kind.
+    assert figures.notes == (*plan.notes, *plan.fairness.notes, *risk.notes)
+    kinds = [note.kind for note in figures.notes]
+    assert kinds[0] is NoteKind.TARGET_MISSED and NoteKind.TOO_HARD in kinds
+    assert QuotaPlanFigures.from_summary(figures.summary()).summary() == saved
+
+
+def test_the_stored_summary_keeps_the_notes_as_text_with_their_kinds_beside_them():
+    _, plan, risk = _hard_plan()
+    summary = quota_plan_summary(plan, risk)
+    notes = (*plan.notes, *plan.fairness.notes, *risk.notes)
+    assert summary["notes"] == [note.text for note in notes]  # as older plans have them
+    assert summary["note_kinds"] == [note.kind.value for note in notes]
+    assert all(isinstance(text, str) for text in summary["notes"])
+
+
+def test_figures_of_an_older_plan_without_some_keys_are_missing_not_made_up():
+    # What a plan saved before notes had kinds holds, less a few figures.
+    old = {
+        "method": "revenue",
+        "target": 300_000.0,
+        "total": 300_000.0,
+        "gini": None,  # NaN is stored as None
+        "flag": "too hard",
+        "stretched": ["Dana Reyes"],
+        "notes": ["Target not met: …", "Only 20 % of reps are expected to reach quota."],
+    }
+    figures = QuotaPlanFigures.from_summary(old)
+    assert figures.method == "revenue" and figures.target == 300_000.0
+    assert figures.flag == "too hard" and figures.stretched == ("Dana Reyes",)
+    for missing in (figures.gini, figures.cv, figures.max_min, figures.expected_total):
+        assert math.isnan(missing)
+    assert figures.likely_hitters == 0 and figures.reps_with_quota == 0
+    assert figures.meets_target is None and figures.no_potential == ()
+    assert figures.notes == (
+        Note(NoteKind.UNKNOWN, "Target not met: …"),
+        Note(NoteKind.UNKNOWN, "Only 20 % of reps are expected to reach quota."),
+    )
+
+    empty = QuotaPlanFigures.from_summary({})
+    assert empty.method == "" and empty.flag == "" and empty.notes == ()
+    assert math.isnan(empty.target) and empty.meets_target is None
+
+
+def test_kinds_that_do_not_match_the_notes_are_not_trusted():
+    notes = ["one", "two"]
+    short = QuotaPlanFigures.from_summary({"notes": notes, "note_kinds": ["too_hard"]})
+    assert [n.kind for n in short.notes] == [NoteKind.UNKNOWN, NoteKind.UNKNOWN]
+    strange = QuotaPlanFigures.from_summary(
+        {"notes": notes, "note_kinds": ["too_hard", "a_kind_from_the_future"]}
+    )
+    assert [n.kind for n in strange.notes] == [NoteKind.TOO_HARD, NoteKind.UNKNOWN]
+    garbled = QuotaPlanFigures.from_summary({"target": "lots", "likely_hitters": None})
+    assert math.isnan(garbled.target) and garbled.likely_hitters == 0

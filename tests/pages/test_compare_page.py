@@ -186,6 +186,31 @@ def test_a_link_with_two_quota_plans_shows_them_side_by_side(two_quota_plans):
     assert at.dataframe[0].value.columns[0] == "KPI"
 
 
+def test_an_older_plan_without_some_figures_is_shown_with_them_missing(two_quota_plans):
+    import dataclasses
+    import os
+
+    qa, qb = two_quota_plans
+    store = Store(os.environ["REALIGN_DB"])
+    record = store.quota_plan(qb)
+    kept = ("method", "target", "total", "expected_total", "notes")  # an older, thinner summary
+    store.save_quota_plan(dataclasses.replace(record, summary={k: record.summary[k] for k in kept}))
+    store.close()
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["b"] = SID
+    at.query_params["qa"] = qa
+    at.query_params["qb"] = qb
+    at.run()
+    assert not at.exception, at.exception
+    summary = next(d.value for d in at.dataframe if "Left: Today by potential" in d.value.columns)
+    old = summary.set_index("")["Right: Birch to Lee, equal"]
+    assert old["Total quota"] == "$250"
+    assert old["Quota ÷ potential: Gini"] == "–"
+    assert old["Reps more likely than not to hit"] == "0 of 0"
+    assert old["Asked for much more than most"] == "nobody"
+    assert old["The plan reads"] == "Within reach"
+
+
 def test_bad_quota_plan_ids_are_explained_and_the_page_works(two_quota_plans):
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.query_params["b"] = SID

@@ -82,6 +82,13 @@ def test_a_cap_holds_reps_and_says_so(tiny_store_path):
     assert not at.exception, at.exception
     text = " ".join(w.value for w in at.warning)
     assert "Target not met" in text and "Widen the cap" in text
+    # Held at their caps, the reps are asked for less than the forecast expects: the plan
+    # reads as too easy, and the warning says why. The notes warned about are not repeated
+    # in the small print; the others are.
+    assert "**Too easy.**" in text and "expected to reach quota (more than 90 %)" in text
+    small_print = " ".join(c.value for c in at.caption)
+    assert "held at the" in small_print
+    assert "Target not met" not in small_print and "expected to reach quota (" not in small_print
 
 
 def test_saving_stores_the_plan_and_puts_it_in_the_link(tiny_store_path):

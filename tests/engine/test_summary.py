@@ -172,12 +172,12 @@ def test_notes_are_found_by_kind_in_order():
     summary = ScenarioSummary(
         status="optimal",
         notes=(
-            Note(NoteKind.INFO, "first"),
+            Note(NoteKind.UNKNOWN, "first"),
             Note(NoteKind.PLACEMENT, "placed"),
-            Note(NoteKind.INFO, "second"),
+            Note(NoteKind.UNKNOWN, "second"),
         ),
     )
-    assert [n.text for n in summary.notes_of(NoteKind.INFO)] == ["first", "second"]
+    assert [n.text for n in summary.notes_of(NoteKind.UNKNOWN)] == ["first", "second"]
     assert summary.notes_of(NoteKind.PLACEMENT) == (Note(NoteKind.PLACEMENT, "placed"),)
     assert summary.notes_of(NoteKind.LOCKS_BEYOND_REACH) == ()
     assert Note(NoteKind.LOCKS_WITHOUT_OWNER, "x").as_dict() == {
@@ -216,10 +216,10 @@ def test_a_summary_saved_by_an_earlier_version_still_reads():
     summary = ScenarioSummary.from_dict(legacy, status="feasible")
     assert summary.status == "time_limit"
     assert summary.kind == "rebalance"
-    assert [n.kind for n in summary.notes] == [NoteKind.PLACEMENT, NoteKind.INFO]
+    assert [n.kind for n in summary.notes] == [NoteKind.PLACEMENT, NoteKind.UNKNOWN]
     # The placement sentence was kept twice (roster and run); it is shown once.
     assert summary.notes_of(NoteKind.PLACEMENT) == (Note(NoteKind.PLACEMENT, PLACEMENT),)
-    assert summary.notes_of(NoteKind.INFO)[0].text.startswith("2 accounts")
+    assert summary.notes_of(NoteKind.UNKNOWN)[0].text.startswith("2 accounts")
     assert summary.bound == float("-inf") and math.isnan(summary.gap)
     assert not summary.has_bound
     assert not summary.bands_met
@@ -261,11 +261,11 @@ def test_a_summary_with_keys_missing_takes_the_defaults():
     assert math.isnan(v.value) and math.isnan(v.excess)
 
 
-def test_an_unknown_or_missing_note_kind_reads_as_info():
-    assert Note.from_stored({"kind": "weather", "text": "rain"}) == Note(NoteKind.INFO, "rain")
-    assert Note.from_stored({"text": "plain"}) == Note(NoteKind.INFO, "plain")
+def test_an_unknown_or_missing_note_kind_reads_as_unknown():
+    assert Note.from_stored({"kind": "weather", "text": "rain"}) == Note(NoteKind.UNKNOWN, "rain")
+    assert Note.from_stored({"text": "plain"}) == Note(NoteKind.UNKNOWN, "plain")
     assert Note.from_stored({"kind": "no_rep_in_reach"}) == Note(NoteKind.NO_REP_IN_REACH, "")
-    assert Note.from_stored("Some sentence.") == Note(NoteKind.INFO, "Some sentence.")
+    assert Note.from_stored("Some sentence.") == Note(NoteKind.UNKNOWN, "Some sentence.")
     assert Note.from_stored(PLACEMENT).kind == NoteKind.PLACEMENT
 
 

@@ -7,7 +7,6 @@ plans are compared below the alignments, chosen by `qa=<plan id>&qb=<plan id>`.
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
 import pandas as pd
@@ -23,11 +22,10 @@ from engine.alignment import (
 )
 from engine.export import workbook
 from engine.metrics import MetricSettings, compare_kpis, rep_loads
-from engine.quota import QuotaPlanFigures, QuotaPlanSpec
-from engine.store import QuotaPlanRecord
 from ui import charts, links, maps, tables
 from ui import compare_view as compare_text
 from ui import format as fmt
+from ui import quota_panels as panels
 from ui.state import ensure_app_shell, get_store, load_alignment, load_dataset, use_basemap
 
 ensure_app_shell()
@@ -38,161 +36,6 @@ MEASURES = {"potential": "Potential", "workload_hours": "Workload", "revenue": "
 
 def _label(alignment: str, names: dict[str, str]) -> str:
     return "Today" if alignment == TODAY else f"{names.get(alignment, alignment)} ({alignment})"
-
-
-METHOD_NAMES = {
-    "potential": "by potential",
-    "revenue": "by last year's revenue",
-    "blend": "blend",
-    "equal": "equal per FTE",
-}
-
-
-def _plan_settings(record: QuotaPlanRecord) -> str:
-    """Return how a plan split its target, in a few words."""
-    try:
-        spec = QuotaPlanSpec.from_json(record.alignment_id, record.settings_json)
-    except (ValueError, TypeError):
-        return "–"
-    s = spec.settings
-    parts = [METHOD_NAMES.get(s.method, s.method)]
-    if s.method == "blend":
-        parts[0] += f" ({s.blend_weight:.0%} potential)"
-    if s.target_amount is not None:
-        parts.append(f"target {fmt.money(s.target_amount)}")
-    else:
-        parts.append(f"target {(s.target_growth or 0) * 100:+g} % on last year")
-    if s.cap_change is not None:
-        parts.append(f"cap ±{s.cap_change * 100:g} %")
-    parts.append(f"new hires at {spec.new_hire_ramp:.0%}")
-    return ", ".join(parts)
-
-
-def _plan_summary(
-    records: dict[str, QuotaPlanRecord], names: dict[str, str], version: str
-) -> pd.DataFrame:
-    """Return the plans' figures as text, one column per plan (keys of `records`)."""
-    rows = {
-        "Alignment": lambda r, f: _label(r.alignment_id, names),
-        "How": lambda r, f: _plan_settings(r),
-        "Target": lambda r, f: fmt.money(f.target),
-        "Total quota": lambda r, f: fmt.money(f.total),
-        "Expected revenue": lambda r, f: fmt.money(f.expected_total),
-        "Reps expected to hit quota": lambda r, f: fmt.pct(f.expected_hit_share),
-        "Reps more likely than not to hit": lambda r, f: (
-            f"{f.likely_hitters} of {f.reps_with_quota}"
-        ),
-        "Quota ÷ potential: highest ÷ lowest": lambda r, f: fmt.ratio(f.max_min),
-        "Quota ÷ potential: spread (CV)": lambda r, f: fmt.pct(f.cv, 1),
-        "Quota ÷ potential: Gini": lambda r, f: "–" if math.isnan(f.gini) else f"{f.gini:.3f}",
-        "Asked for much more than most": lambda r, f: ", ".join(f.stretched) or "nobody",
-        "The plan reads": lambda r, f: {"too hard": "Too hard", "too easy": "Too easy"}.get(
-            f.flag, "Within reach"
-        ),
-        "Data": lambda r, f: (
-            "today's" if r.data_version == version else f"older ({r.data_version})"
-        ),
-    }
-    table = pd.DataFrame({"": list(rows)})
-    for column, record in records.items():
-        figures = QuotaPlanFigures.from_summary(record.summary)  # tolerates older plans
-        table[column] = [show(record, figures) for show in rows.values()]
-    return table
-
-
-def _quota_plans_section(
-    plans: pd.DataFrame,
-    qa: str | None,
-    qb: str | None,
-    names: dict[str, str],
-    version: str,
-    rep: str | None = None,
-) -> None:
-    """Draw two saved quota plans side by side: their figures, and each rep's quota in both."""
-    st.markdown("#### Quota plans")
-    if plans.empty:
-        st.caption(
-            "No saved quota plans yet: make one on the [Quotas](quota) page and save it; "
-            "two plans can then be compared here."
-        )
-        return
-    labels = dict(zip(plans["plan_id"], plans["name"], strict=True))
-    ids = list(labels)
-
-    def show(plan_id: str) -> str:
-        return f"{labels[plan_id]} ({plan_id})"
-
-    c1, c2 = st.columns(2)
-    qa = c1.selectbox("Left plan", ids, index=ids.index(qa or ids[0]), format_func=show)
-    qb_default = qb or (ids[1] if len(ids) > 1 and ids[1] != qa else ids[0])
-    qb = c2.selectbox("Right plan", ids, index=ids.index(qb_default), format_func=show)
-    st.query_params["qa"], st.query_params["qb"] = qa, qb
-    store = get_store()
-    found = {side: store.quota_plan(pid) for side, pid in (("Left", qa), ("Right", qb))}
-    if any(record is None for record in found.values()):
-        st.warning("A quota plan was deleted while this page was open: pick another.")
-        return
-    if qa == qb:
-        st.info("Both sides show the same plan: pick another one on the right.")
-    records = {f"{side}: {record.name}": record for side, record in found.items()}
-    st.caption(
-        "As saved: the numbers are those each plan was saved with. "
-        f"[Open the left plan]({links.open_plan_link(qa)}) · "
-        f"[open the right plan]({links.open_plan_link(qb)})"
-    )
-    summary = _plan_summary(records, names, version)
-    # Every figure in view: the grid's rows are 35 px, plus the header and a border.
-    st.dataframe(summary, hide_index=True, width="stretch", height=35 * (len(summary) + 1) + 3)
-
-    per_rep = pd.concat(
-        [
-            record.reps[["rep_id", "name", "quota", "quota_to_potential", "p_hit"]].assign(
-                plan=column
-            )
-            for column, record in records.items()
-        ],
-        ignore_index=True,
-    )
-    if rep:
-        per_rep = per_rep[per_rep["rep_id"] == rep]
-    st.markdown("##### Quota per rep")
-    st.altair_chart(charts.quota_plans_side_by_side(per_rep, list(records)), width="stretch")
-    left, right = list(records)
-    cols = ["rep_id", "name", "quota", "quota_to_potential", "p_hit"]
-    wide = per_rep.loc[per_rep["plan"] == left, cols].merge(
-        per_rep.loc[per_rep["plan"] == right, cols],
-        on="rep_id",
-        how="outer",
-        suffixes=("_l", "_r"),
-    )
-    table = pd.DataFrame(
-        {
-            "Rep": wide["name_l"].fillna(wide["name_r"]),
-            "Quota, left ($)": wide["quota_l"].round(),
-            "Quota, right ($)": wide["quota_r"].round(),
-            "Change ($)": (wide["quota_r"] - wide["quota_l"]).round(),
-            "Quota ÷ potential, left": wide["quota_to_potential_l"] * 100,
-            "Quota ÷ potential, right": wide["quota_to_potential_r"] * 100,
-            "Chance to hit, left": wide["p_hit_l"] * 100,
-            "Chance to hit, right": wide["p_hit_r"] * 100,
-        }
-    ).sort_values("Rep")
-    percent = st.column_config.NumberColumn(format="%.0f%%")
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "Quota, left ($)": st.column_config.NumberColumn(format="localized"),
-            "Quota, right ($)": st.column_config.NumberColumn(format="localized"),
-            "Change ($)": st.column_config.NumberColumn(format="localized"),
-            "Quota ÷ potential, left": st.column_config.NumberColumn(format="%.1f%%"),
-            "Quota ÷ potential, right": st.column_config.NumberColumn(format="%.1f%%"),
-            "Chance to hit, left": percent,
-            "Chance to hit, right": percent,
-        },
-    )
-    st.caption("A rep only one plan's alignment has is blank on the other side.")
 
 
 def _pickers(
@@ -345,6 +188,10 @@ def main() -> None:
     store = get_store()
     saved, quota_plans = store.scenarios(), store.quota_plans()
     names = dict(zip(saved["scenario_id"], saved["name"], strict=True))
+
+    def label(alignment: str) -> str:
+        return _label(alignment, names)
+
     linked, problems = links.parse_compare(
         st.query_params, set(saved["scenario_id"]), set(quota_plans["plan_id"])
     )
@@ -355,7 +202,7 @@ def main() -> None:
             "No saved scenarios yet: run one on the **Scenario builder** page, then compare it "
             "here."
         )
-        _quota_plans_section(quota_plans, linked.qa, linked.qb, names, version)
+        panels.plans_comparison(quota_plans, linked.qa, linked.qb, label, version)
         return
     if linked.qa or linked.qb:
         st.caption("This link compares quota plans too: [jump to them](#quota-plans).")
@@ -402,7 +249,7 @@ def main() -> None:
     )
     moves = _moves(left, right, view, reps, names, choice.rep)
     _meeting(choice, labelled, view, table, loads, moves, decks[right.ref])
-    _quota_plans_section(quota_plans, choice.qa, choice.qb, names, version, choice.rep)
+    panels.plans_comparison(quota_plans, choice.qa, choice.qb, label, version, choice.rep)
 
 
 main()

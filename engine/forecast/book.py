@@ -15,6 +15,8 @@ import pandas as pd
 
 from engine.store import Dataset
 
+MIN_REVENUE = 0.01  # dollars a year
+
 
 @dataclass(frozen=True, eq=False)
 class _Book:
@@ -104,7 +106,9 @@ def _make_book(dataset: Dataset) -> _Book:
     present[row, col] = True
     active[row, col] = history["active"].to_numpy(dtype=bool)[known]
     revenue[row, col] = np.maximum(history["revenue"].to_numpy(dtype=float)[known], 0.0)
-    revenue = np.where(active, revenue, 0.0)
+    # Less than a cent is rounding, not a sale: read as none, so a near-zero amount (a float
+    # of 1e-308, say) cannot make a log residual of 700 and an infinite noise band.
+    revenue = np.where(active & (revenue >= MIN_REVENUE), revenue, 0.0)
 
     first = accounts["first_year"].to_numpy(dtype=float, na_value=np.nan)
     ok = present & active

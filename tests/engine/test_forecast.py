@@ -313,6 +313,19 @@ def test_potential_is_finite_and_non_negative_for_any_small_book(book, horizon, 
     assert np.all((p >= 0) & (p <= 1))
 
 
+def test_an_amount_below_a_cent_is_read_as_no_revenue():
+    # A near-zero float (2.2e-313) made a log residual of about 700, so an infinite noise
+    # band and NaN P10/P90 for the whole segment.
+    from engine.forecast.book import _make_book
+
+    rows = [("A0", 2023, 2.2250738585e-313, True), ("A0", 2024, 0.004, True)]
+    rows += [("A0", 2025, 27.25, True)] + [("Z", y, 100.0, True) for y in (2023, 2024, 2025)]
+    history = pd.DataFrame(rows, columns=["account_id", "year", "revenue", "active"])
+    book = _make_book(_dataset(["A0", "Z"], [2020, 2023], history))
+    assert book.revenue[0].tolist() == [0.0, 0.0, 27.25]
+    assert book.revenue[1].tolist() == [100.0, 100.0, 100.0]
+
+
 # -- segments, pooling and shrinkage ----------------------------------------------------------
 
 

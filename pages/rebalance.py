@@ -10,10 +10,10 @@ import streamlit as st
 
 from engine.alignment import TODAY, AlignmentNotFound, rep_names
 from engine.metrics import MetricSettings, compare_kpis, rep_loads
+from engine.notes import NoteKind
 from engine.roster import candidate_cities
 from engine.scenario import ScenarioRun, ScenarioSpec, run_rebalance, scenario_id, tradeoff_curve
 from engine.store import Dataset
-from engine.summary import NoteKind
 from ui import charts, links, maps, tables
 from ui import format as fmt
 from ui import scenario_view as text

@@ -41,6 +41,18 @@ class NoteKind(StrEnum):
     UNKNOWN = "unknown"
 
 
+# The kinds each part of the engine says (UNKNOWN is only ever read back).
+RUN_KINDS = frozenset(
+    {
+        NoteKind.PLACEMENT,
+        NoteKind.LOCKS_WITHOUT_OWNER,
+        NoteKind.NO_REP_IN_REACH,
+        NoteKind.LOCKS_BEYOND_REACH,
+    }
+)
+QUOTA_KINDS = frozenset(NoteKind) - RUN_KINDS - {NoteKind.UNKNOWN}
+
+
 @dataclass(frozen=True)
 class Note:
     """One thing a result wants a person to know: what it is about, and the sentence to show."""

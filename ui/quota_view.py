@@ -92,14 +92,15 @@ def form_state(spec: QuotaPlanSpec) -> dict[str, Any]:
 def default_name(spec: QuotaPlanSpec, alignment: str) -> str:
     """Return the name a plan is offered before it is saved: alignment, target, method, cap."""
     s = spec.settings
-    how = METHOD_LABELS[s.method] + (f" {s.blend_weight:.0%}" if s.method == "blend" else "")
+    how = METHOD_LABELS[s.method] + (f" {fmt.pct(s.blend_weight)}" if s.method == "blend" else "")
     target = (
         fmt.money(s.target_amount)
         if s.target_amount is not None
         else f"{(s.target_growth or 0) * 100:+g} %"
     )
     cap = f", cap ±{s.cap_change * 100:g} %" if s.cap_change is not None else ""
-    return f"{alignment}: {target} by {how.lower()}{cap}"[:SCENARIO_NAME_MAX]
+    # Lower-case the label's first letter only: "Equal per FTE" reads "by equal per FTE".
+    return f"{alignment}: {target} by {how[:1].lower()}{how[1:]}{cap}"[:SCENARIO_NAME_MAX]
 
 
 def per_rep_table(plan: QuotaPlan, risk: AttainmentRisk, reps: pd.DataFrame) -> pd.DataFrame:
@@ -130,19 +131,19 @@ def plan_settings_text(record: QuotaPlanRecord) -> str:
     """Return how a plan split its target, in a few words."""
     try:
         spec = QuotaPlanSpec.from_json(record.alignment_id, record.settings_json)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, AttributeError):  # settings that are not an object too
         return "–"
     s = spec.settings
     parts = [METHOD_NAMES.get(s.method, s.method)]
     if s.method == "blend":
-        parts[0] += f" ({s.blend_weight:.0%} potential)"
+        parts[0] += f" ({fmt.pct(s.blend_weight)} potential)"
     if s.target_amount is not None:
         parts.append(f"target {fmt.money(s.target_amount)}")
     else:
         parts.append(f"target {(s.target_growth or 0) * 100:+g} % on last year")
     if s.cap_change is not None:
         parts.append(f"cap ±{s.cap_change * 100:g} %")
-    parts.append(f"new hires at {spec.new_hire_ramp:.0%}")
+    parts.append(f"new hires at {fmt.pct(spec.new_hire_ramp)}")
     return ", ".join(parts)
 
 

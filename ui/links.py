@@ -20,6 +20,7 @@ TODAY = TODAY_ALIGNMENT
 # Scenario and quota plan ids are the first ten hex digits of a SHA-256 (engine.scenario,
 # engine.quota): anything else in a link is cut short or made up.
 SAVED_ID = re.compile(r"[0-9a-f]{10}")  # matched whole: no line break after it either
+STATE_CODE = re.compile(r"[A-Z]{2}")  # a two-letter US state code, as accounts carry it
 COMPARE_MEASURES = ("potential", "workload_hours", "revenue")
 MAX_EXTRA = 2  # Compare's KPI table holds the two sides and up to two more
 
@@ -34,13 +35,17 @@ class LinkProblem:
     """An id in a link that cannot be followed: malformed, or naming nothing saved."""
 
     value: str
-    noun: str  # "scenario" or "quota plan"
+    noun: str  # "scenario", "quota plan" or "state"
     role: str = ""  # which of the link's ids: "left", "right", "extra"; "" when it has one
     malformed: bool = False
 
     @property
     def text(self) -> str:
         """Return the problem as a sentence fragment for a page's warning."""
+        if self.noun == "state":
+            if self.malformed:
+                return f"`{self.value[:40]}` is not a two-letter state code"
+            return f"no account is in the state `{self.value}`; showing every state"
         role = f" {self.role}" if self.role else ""
         if self.malformed:
             return f"the{role} {self.noun} id `{self.value[:40]}` is not a {self.noun} id"
@@ -88,6 +93,29 @@ def _alignment(
     return _checked(value, known, "scenario", role, problems)
 
 
+def parse_state(
+    params: Mapping[str, str], known: Collection[str] | None = None
+) -> tuple[str | None, list[LinkProblem]]:
+    """Return the state a link zooms to (None for every state), and why one was dropped.
+
+    `known` is the states the accounts are in; a code in lower case is read in upper case.
+    """
+    value = (params.get("state") or "").strip()
+    if not value:
+        return None, []
+    code = value.upper()
+    if not STATE_CODE.fullmatch(code):
+        return None, [LinkProblem(value, "state", malformed=True)]
+    if known is not None and code not in known:
+        return None, [LinkProblem(code, "state")]
+    return code, []
+
+
+def state_link(page: str, state: str | None) -> str:
+    """Return the link to a page with only a state chosen (every state when None)."""
+    return _href(page, {"state": state})
+
+
 # -- Scenario builder -----------------------------------------------------------------------------
 
 
@@ -97,10 +125,11 @@ class RebalanceLink:
 
     scenario: str | None = None
     clone: str | None = None
+    state: str | None = None
 
     def params(self) -> dict[str, str]:
         """Return the query parameters that carry this view (empty choices left out)."""
-        body = {"scenario": self.scenario, "clone": self.clone}
+        body = {"scenario": self.scenario, "clone": self.clone, "state": self.state}
         return {k: v for k, v in body.items() if v}
 
 
@@ -120,15 +149,19 @@ def clone_link(scenario: str) -> str:
 
 
 def parse_rebalance(
-    params: Mapping[str, str], known: Collection[str] | None = None
+    params: Mapping[str, str],
+    known: Collection[str] | None = None,
+    states: Collection[str] | None = None,
 ) -> tuple[RebalanceLink, list[LinkProblem]]:
     """Return the Scenario builder's view a link asks for, and the ids it could not follow."""
     problems: list[LinkProblem] = []
+    state, state_problems = parse_state(params, states)
     view = RebalanceLink(
         scenario=_checked(params.get("scenario"), known, "scenario", "", problems),
         clone=_checked(params.get("clone"), known, "scenario", "copied", problems),
+        state=state,
     )
-    return view, problems
+    return view, problems + state_problems
 
 
 # -- Compare --------------------------------------------------------------------------------------
@@ -145,6 +178,8 @@ class CompareLink:
     rep: str | None = None
     qa: str | None = None
     qb: str | None = None
+    state: str | None = None
+    changes_only: bool = False
 
     def params(self) -> dict[str, str]:
         """Return the query parameters that carry this view (empty and default choices left out)."""
@@ -156,6 +191,8 @@ class CompareLink:
             "rep": self.rep,
             "qa": self.qa,
             "qb": self.qb,
+            "state": self.state,
+            "changes": "only" if self.changes_only else None,
         }
         return {k: v for k, v in body.items() if v}
 
@@ -179,6 +216,7 @@ def parse_compare(
     params: Mapping[str, str],
     scenarios: Collection[str] | None = None,
     plans: Collection[str] | None = None,
+    states: Collection[str] | None = None,
 ) -> tuple[CompareLink, list[LinkProblem]]:
     """Return the comparison a link asks for, and the ids it could not follow.
 
@@ -195,6 +233,8 @@ def parse_compare(
         if found and found not in (a, b, *more):
             more.append(found)
     measure = params.get("measure", "potential")
+    state, state_problems = parse_state(params, states)
+    problems += state_problems
     view = CompareLink(
         a=a,
         b=b,
@@ -203,6 +243,8 @@ def parse_compare(
         rep=params.get("rep") or None,
         qa=_checked(params.get("qa"), plans, "quota plan", "left", problems),
         qb=_checked(params.get("qb"), plans, "quota plan", "right", problems),
+        state=state,
+        changes_only=params.get("changes") == "only",
     )
     return view, problems
 
@@ -216,10 +258,12 @@ class QuotaLink:
 
     scenario: str = TODAY
     plan: str | None = None
+    state: str | None = None
 
     def params(self) -> dict[str, str]:
         """Return the query parameters that carry this view (today's alignment is the default)."""
-        body = {"scenario": None if self.scenario == TODAY else self.scenario, "plan": self.plan}
+        scenario = None if self.scenario == TODAY else self.scenario
+        body = {"scenario": scenario, "plan": self.plan, "state": self.state}
         return {k: v for k, v in body.items() if v}
 
 
@@ -237,9 +281,11 @@ def parse_quota(
     params: Mapping[str, str],
     scenarios: Collection[str] | None = None,
     plans: Collection[str] | None = None,
+    states: Collection[str] | None = None,
 ) -> tuple[QuotaLink, list[LinkProblem]]:
     """Return the Quotas view a link asks for; an alignment it cannot follow falls back to today."""
     problems: list[LinkProblem] = []
     scenario = _alignment(params.get("scenario", TODAY), scenarios, "", problems) or TODAY
     plan = _checked(params.get("plan"), plans, "quota plan", "", problems)
-    return QuotaLink(scenario=scenario, plan=plan), problems
+    state, state_problems = parse_state(params, states)
+    return QuotaLink(scenario=scenario, plan=plan, state=state), problems + state_problems

@@ -26,8 +26,10 @@ from ui.links import (
     parse_compare,
     parse_quota,
     parse_rebalance,
+    parse_state,
     quota_link,
     rebalance_link,
+    state_link,
 )
 
 S1, S2, S3, S4 = "0123456789", "abcdef0123", "fedcba9876", "00000000ff"
@@ -58,7 +60,13 @@ def test_an_id_with_a_line_break_after_it_is_not_a_saved_id():
 
 
 @pytest.mark.parametrize(
-    "view", [RebalanceLink(), RebalanceLink(scenario=S1), RebalanceLink(clone=S2)]
+    "view",
+    [
+        RebalanceLink(),
+        RebalanceLink(scenario=S1),
+        RebalanceLink(clone=S2),
+        RebalanceLink(S1, state="TX"),
+    ],
 )
 def test_a_rebalance_link_parses_back_to_its_view(view):
     page, params = query(rebalance_link(view))
@@ -92,6 +100,7 @@ COMPARE_VIEWS = [
     CompareLink(a=S1, b=S2, more=(S3, TODAY), measure="workload_hours", rep="R1"),
     CompareLink(b=S1, more=(S2,), measure="revenue", qa=P1, qb=P2),
     CompareLink(qa=P1),
+    CompareLink(a=TODAY, b=S1, state="CA", changes_only=True),
 ]
 
 
@@ -134,6 +143,8 @@ def compare_views(draw):
         rep=draw(st.one_of(st.none(), st.from_regex(r"[A-Za-z0-9_ &=+%/.-]{1,8}", fullmatch=True))),
         qa=draw(st.one_of(st.none(), ids)),
         qb=draw(st.one_of(st.none(), ids)),
+        state=draw(st.one_of(st.none(), st.sampled_from(["TX", "CA", "NY"]))),
+        changes_only=draw(st.booleans()),
     )
 
 
@@ -215,7 +226,14 @@ def test_extras_are_kept_once_and_at_most_max_extra():
 
 
 @pytest.mark.parametrize(
-    "view", [QuotaLink(), QuotaLink(scenario=S1), QuotaLink(plan=P1), QuotaLink(S2, P2)]
+    "view",
+    [
+        QuotaLink(),
+        QuotaLink(scenario=S1),
+        QuotaLink(plan=P1),
+        QuotaLink(S2, P2),
+        QuotaLink(state="NY"),
+    ],
 )
 def test_a_quota_link_parses_back_to_its_view(view):
     page, params = query(quota_link(view))
@@ -246,3 +264,28 @@ def test_a_quota_link_drops_ids_it_cannot_follow():
 def test_a_long_malformed_id_is_cut_short_in_its_text():
     problem = LinkProblem("x" * 100, "scenario", "left", malformed=True)
     assert "x" * 40 in problem.text and "x" * 41 not in problem.text
+
+
+# -- the state a link zooms to -----------------------------------------------------------------
+
+
+def test_a_state_link_names_its_state_and_every_state_is_no_parameter():
+    assert state_link("overview", "TX") == "overview?state=TX"
+    assert state_link("overview", None) == "overview"
+    assert parse_state({"state": "TX"}, {"TX", "CA"}) == ("TX", [])
+    assert parse_state({}) == (None, [])
+
+
+def test_a_state_in_lower_case_is_read_in_upper_case():
+    assert parse_state({"state": " tx "}, {"TX"}) == ("TX", [])
+
+
+def test_a_state_the_link_cannot_follow_is_dropped_and_said():
+    state, problems = parse_state({"state": "Texas"}, {"TX"})
+    assert state is None and problems[0].malformed
+    assert problems[0].text == "`Texas` is not a two-letter state code"
+    state, problems = parse_state({"state": "WY"}, {"TX"})
+    assert state is None and not problems[0].malformed
+    assert problems[0].text == "no account is in the state `WY`; showing every state"
+    view, problems = parse_compare({"b": S1, "state": "ZZ"}, SCENARIOS, PLANS, {"TX"})
+    assert view == CompareLink(b=S1) and [p.noun for p in problems] == ["state"]

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.sidebar import state_filter
 from ui.state import get_store
 
 st.set_page_config(page_title="Realign", page_icon="🗺️", layout="wide")
@@ -27,5 +28,6 @@ with st.sidebar:
             f"Data: {info.source} · version `{info.data_version}` · "
             f"loaded {info.loaded_at:%Y-%m-%d %H:%M} UTC"
         )
+        state_filter(info.data_version)
 
 navigation.run()

@@ -197,6 +197,15 @@ class Store:
             row = cur.execute("SELECT data_version, source, loaded_at FROM dataset").fetchone()
         return DatasetInfo(*row) if row else None
 
+    def account_states(self) -> list[str]:
+        """Return the states the accounts are in (as stored, trimmed and upper-cased), sorted."""
+        with self.cursor() as cur:
+            rows = cur.execute(
+                "SELECT DISTINCT upper(trim(state)) AS s FROM accounts "
+                "WHERE state IS NOT NULL AND trim(state) <> '' ORDER BY s"
+            ).fetchall()
+        return [r[0] for r in rows]
+
     @staticmethod
     def _read_with(cur: duckdb.DuckDBPyConnection, table: str, order_by: str) -> pd.DataFrame:
         cols = ", ".join(schema.column_names(table))

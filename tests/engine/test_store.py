@@ -203,3 +203,14 @@ def test_a_write_prepared_against_old_data_is_refused(tmp_path):
     with pytest.raises(StaleDataError, match="validate them again"):
         store.replace_dataset(make_dataset(), source="late", expected_version=first)
     assert store.info().data_version == second
+
+
+def test_account_states_are_the_accounts_states_once_each_in_upper_case(tmp_path):
+    dataset = make_dataset()
+    accounts = dataset.accounts.copy()
+    accounts.loc[0, "state"] = " ks"
+    accounts.loc[1, "state"] = None
+    store = Store(tmp_path / "s.duckdb")
+    store.replace_dataset(type(dataset)(accounts, dataset.reps, dataset.history), source="t")
+    assert store.account_states() == ["KS", "MO"]
+    store.close()

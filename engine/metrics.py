@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from engine.counties import COUNTY_COLUMN, county_of, county_territories
 from engine.geo import haversine_km
 from engine.store import Dataset
 
@@ -54,6 +55,8 @@ class AlignmentKPIs:
     potential_weighted_km: float
     far_accounts: int  # accounts beyond `far_km` from their rep
     far_revenue: float
+    split_counties: int  # counties whose accounts more than one rep holds
+    white_space_potential: float  # potential in counties no rep holds or with no customer yet
     overloaded_reps: int  # workload above capacity × hours_per_fte × (1 + band)
     underloaded_reps: int  # workload below capacity × hours_per_fte × (1 - band)
     hours_over_capacity: float  # workload above capacity, summed over the overloaded reps
@@ -76,7 +79,8 @@ def account_view(dataset: Dataset, potential: pd.Series | None = None) -> pd.Dat
     `is_customer` (active in the latest year), `potential` (from `potential`,
     a Series indexed by account_id, else last year's revenue), `workload_hours`
     (visits × call time; travel is added by the optimiser's settings, not here),
-    and `distance_km` to the owner's home (NaN when unassigned or not placed).
+    `distance_km` to the owner's home (NaN when unassigned or not placed), and
+    `county_fips`, the county the account is in (<NA> when it is in none).
     """
     accounts = dataset.accounts.copy()
     history = dataset.history
@@ -98,6 +102,7 @@ def account_view(dataset: Dataset, potential: pd.Series | None = None) -> pd.Dat
         accounts["visits_per_year"] * accounts["minutes_per_visit"] / 60.0
     ).astype(float)
     accounts["distance_km"] = distance_to_owner(accounts, dataset.reps, "owner_rep_id")
+    accounts[COUNTY_COLUMN] = pd.array(county_of(accounts["lat"], accounts["lon"]), dtype="string")
     return accounts
 
 
@@ -205,7 +210,8 @@ def score_alignment(
 
     Disruption counts the accounts (and their revenue) whose rep in
     `owner_col` differs from `baseline_col` (today's owner by default); an
-    account that had no owner before is not counted as moved.
+    account that had no owner before is not counted as moved. Split counties
+    and white space are read from `engine.counties.county_territories`.
     """
     accounts = _scored(accounts, reps, owner_col)
     loads = rep_loads(accounts, reps, owner_col, settings)
@@ -223,6 +229,8 @@ def score_alignment(
         dtype=bool
     )
     revenue_total = float(accounts["revenue"].sum())
+    counties = county_territories(accounts, owner_col)
+    white_space = counties["white_space"] != ""
     moved_revenue = float(accounts.loc[moved, "revenue"].sum())
     return AlignmentKPIs(
         reps=len(reps),
@@ -242,6 +250,8 @@ def score_alignment(
         potential_weighted_km=_weighted_mean(placed["distance_km"], placed["potential"]),
         far_accounts=int(far.sum()),
         far_revenue=float(placed.loc[far, "revenue"].sum()),
+        split_counties=int(counties["split"].sum()),
+        white_space_potential=float(counties.loc[white_space, "potential"].sum()),
         overloaded_reps=int((loads["workload_hours"] > capacity_hours * (1 + settings.band)).sum()),
         underloaded_reps=int(
             (loads["workload_hours"] < capacity_hours * (1 - settings.band)).sum()
@@ -281,6 +291,8 @@ KPIS: tuple[KPI, ...] = (
     KPI("mean_km", "Mean distance to rep", "lower", "km"),
     KPI("potential_weighted_km", "Potential-weighted distance", "lower", "km"),
     KPI("far_accounts", "Accounts beyond reach", "lower", "count"),
+    KPI("split_counties", "Counties split between reps", "lower", "count"),
+    KPI("white_space_potential", "White-space potential", "lower", "money"),
     KPI("moved_accounts", "Accounts that change rep", "lower", "count"),
     KPI("moved_revenue_share", "Revenue that changes rep", "lower", "pct"),
     KPI("reps", "Reps", "neither", "count"),

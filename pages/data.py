@@ -77,11 +77,12 @@ def _loaded(info: DatasetInfo | None, dataset: Dataset, version: str) -> None:
 
 
 def _quality_section(dataset: Dataset, version: str) -> None:
-    """Draw the accounts without a location and the likely duplicates split between reps."""
+    """Draw the accounts without a location or outside every county, and likely duplicates."""
     st.subheader("Data quality")
     quality = _quality(dataset, version)
-    left, right = st.columns(2)
+    left, middle, right = st.columns(3)
     left.metric("Accounts without a location", count(len(quality.without_location)))
+    middle.metric("Accounts outside every county", count(len(quality.outside_counties)))
     right.metric("Possible duplicates with different owners", count(len(quality.duplicates)))
 
     st.markdown("**Accounts without a location**")
@@ -102,6 +103,35 @@ def _quality_section(dataset: Dataset, version: str) -> None:
                 }
             ),
             hide_index=True,
+        )
+
+    st.markdown("**Accounts outside every county**")
+    if quality.outside_counties.empty:
+        st.caption("Every placed account is in a US county.")
+    else:
+        st.caption(
+            "Their latitude and longitude fall in no US county (a typo, swapped or missing "
+            "signs, or an address abroad). They stay in the territories and on the map as "
+            "dots, but count in no county."
+        )
+        st.dataframe(
+            quality.outside_counties.rename(
+                columns={
+                    "account_id": "Account",
+                    "name": "Name",
+                    "city": "City",
+                    "state": "State",
+                    "lat": "Latitude",
+                    "lon": "Longitude",
+                    "owner_rep_id": "Owner",
+                    "owner_name": "Owner name",
+                }
+            ),
+            hide_index=True,
+            column_config={
+                "Latitude": st.column_config.NumberColumn(format="%.4f"),
+                "Longitude": st.column_config.NumberColumn(format="%.4f"),
+            },
         )
 
     st.markdown("**Possible duplicates owned by different reps**")

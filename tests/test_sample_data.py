@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from engine import schema
+from engine.counties import county_of, places
 from engine.geo import haversine_km
 from engine.store import Dataset, read_csv_dir
 from sample_data import generate as gen
@@ -140,6 +141,19 @@ def test_accounts_sit_in_the_lower_48_at_a_real_zip(data: Dataset) -> None:
     assert a["state"].nunique() >= 40
     top = a["state"].value_counts()
     assert top.index[0] == "CA" and top.iloc[0] > top.iloc[5] * 2
+
+
+def test_accounts_and_rep_homes_are_in_counties_of_their_state(data: Dataset) -> None:
+    state_of = places().counties.set_index("fips")["state"]
+    # Placed a few km from a ZIP's or a metro's centre, a handful cross a state line
+    # (Jersey City for Manhattan); the rest are in a county of the state they name.
+    for lat, lon, state, share in (
+        (data.accounts["lat"], data.accounts["lon"], data.accounts["state"], 0.99),
+        (data.reps["home_lat"], data.reps["home_lon"], data.reps["home_state"], 0.9),
+    ):
+        fips = pd.Series(county_of(lat, lon), index=lat.index)
+        assert fips.notna().all()
+        assert (fips.map(state_of) == state).mean() > share
 
 
 def test_reps_live_in_real_metros_with_seniority_capacity_and_cost(data: Dataset) -> None:

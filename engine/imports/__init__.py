@@ -37,7 +37,8 @@ Decisions an analyst will notice:
   placed at the ZIP centroid (offline, `zipcodes`). ZIPs that lost their
   leading zero in Excel (`2134`) are padded; ZIP+4 (`02134-1234`) is cut to
   five digits. Accounts that cannot be placed are listed but still import,
-  without a location.
+  without a location. A placed account in no US county (`engine.counties`)
+  is a warning at its row: it imports, but counts in no county.
 
 Where each part lives: `read` (files to text cells, headers), `check` (typed
 values and the rules of each table and across tables), `geocode` (ZIP codes

@@ -7,10 +7,16 @@ imported; `apply_import` writes it in one transaction.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from engine import schema
-from engine.imports.check import _check_history_accounts, _check_owners, _check_table
+from engine.imports.check import (
+    _check_counties,
+    _check_history_accounts,
+    _check_owners,
+    _check_table,
+)
 from engine.imports.geocode import _GEO_COLUMNS, _UNPLACED_COLUMNS, _geocode
 from engine.imports.issues import ImportReport, Upload, _Issues, _Table
 from engine.imports.read import _read_table
@@ -45,8 +51,9 @@ def validate_import(
       account whose owner the upload removed becomes unassigned — each with a
       warning, since the analyst chose to replace the table they pointed to.
 
-    Accounts without latitude/longitude are placed from their ZIP code. Nothing
-    is written here; `apply_import` writes.
+    Accounts without latitude/longitude are placed from their ZIP code; a placed
+    account in no US county is a warning (it imports, but counts in no county).
+    Nothing is written here; `apply_import` writes.
     """
     issues = _Issues()
     uploads = {"accounts": accounts, "reps": reps, "account_history": history}
@@ -80,6 +87,8 @@ def validate_import(
                 f"{len(unplaceable):,} account(s) cannot be placed on the map; they import "
                 "without a location (listed under 'Not placed')",
             )
+        from_zip = np.isin(uploaded_accounts.where.rows, geocoded["row"].to_numpy(dtype=int))
+        _check_counties(uploaded_accounts, issues, from_zip)
     _check_owners(frames, read, given, issues)
     _check_history_accounts(frames, read, given, issues)
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from engine import schema
+from engine.counties import county_of
 from engine.imports.geocode import normalise_zip
 from engine.imports.issues import Upload, _Issues, _label, _show, _Table
 
@@ -203,6 +204,42 @@ def _check_table(t: _Table, issues: _Issues) -> None:
     """Fill `t.values` with the typed cells and report what breaks the table's own rules."""
     _typed(t, issues)
     _TABLE_CHECKS[t.where.table](t, issues)
+
+
+def _check_counties(t: _Table, issues: _Issues, from_zip: np.ndarray) -> None:
+    """Warn about placed accounts in no US county: they import, but count in no county.
+
+    `from_zip` marks the rows placed at their ZIP code's centre (their own
+    latitude/longitude cells are empty, so the ZIP is the cell to look at).
+    """
+    v = t.values
+    if "lat" not in v or "lon" not in v:
+        return
+    lat, lon = v["lat"].to_numpy(dtype=float), v["lon"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):  # out of range is an error already, not this warning
+        placed = (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
+    outside = placed & pd.isna(county_of(lat, lon))
+    if not outside.any():
+        return
+    typed = outside & ~from_zip
+    issues.cells(
+        t,
+        typed,
+        "lat",
+        lambda i: (
+            f"{lat[i]:g}, {lon[i]:g} (latitude, longitude) is in no US county; the account "
+            "imports, but counts in no county (check for swapped or missing signs)"
+        ),
+        severity="warning",
+    )
+    issues.cells(
+        t,
+        outside & from_zip,
+        "postal_code",
+        "the centre of ZIP {value} is in no US county; the account imports, but counts in "
+        "no county",
+        severity="warning",
+    )
 
 
 def _check_owners(

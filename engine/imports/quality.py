@@ -1,8 +1,9 @@
 """What the stored accounts look like to an analyst: quality checks and the accounts export.
 
 Both read the accounts with each owner's rep name. The quality report lists the
-accounts the map cannot show and likely duplicates split between reps; the
-export is the accounts file an analyst downloads, fixes and imports again.
+accounts the map cannot show (no location, or a location in no US county) and
+likely duplicates split between reps; the export is the accounts file an
+analyst downloads, fixes and imports again.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from engine.counties import county_of
 from engine.store import Dataset, conform
 
 # fmt: off
@@ -53,6 +55,9 @@ class QualityReport:
     """Accounts the map cannot show, and likely duplicate accounts split between reps."""
 
     without_location: pd.DataFrame  # account_id, name, city, state, postal_code, owner
+    # Placed, but in no US county (bad coordinates, another country): account_id, name,
+    # city, state, lat, lon, owner. Kept and listed, never dropped.
+    outside_counties: pd.DataFrame
     duplicates: pd.DataFrame  # one row per pair: both accounts, both owners, what matched
 
 
@@ -71,7 +76,7 @@ def normalise_name(names: pd.Series) -> pd.Series:
 
 
 def quality_report(dataset: Dataset) -> QualityReport:
-    """Return the accounts without a location and the duplicate-looking accounts.
+    """Return the accounts without a location or outside every county, and likely duplicates.
 
     Two accounts look like duplicates when they share a ZIP code or a city and
     state and their normalised names, spaces removed, are equal ("North Wind" =
@@ -88,6 +93,11 @@ def quality_report(dataset: Dataset) -> QualityReport:
     without = acc.loc[
         no_location,
         ["account_id", "name", "city", "state", "postal_code", "owner_rep_id", "owner_name"],
+    ].reset_index(drop=True)
+    placed = acc[~no_location]
+    outside = placed[pd.isna(county_of(placed["lat"], placed["lon"]))]
+    outside = outside[
+        ["account_id", "name", "city", "state", "lat", "lon", "owner_rep_id", "owner_name"]
     ].reset_index(drop=True)
 
     acc["norm"] = normalise_name(acc["name"]).str.replace(" ", "", regex=False)
@@ -141,4 +151,4 @@ def quality_report(dataset: Dataset) -> QualityReport:
         )
     else:
         duplicates = pd.DataFrame(columns=columns)
-    return QualityReport(without_location=without, duplicates=duplicates)
+    return QualityReport(without_location=without, outside_counties=outside, duplicates=duplicates)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -81,6 +82,38 @@ def test_lat_without_lon(store):
     report = try_import(store, accounts=accounts_upload(accounts))
     message = assert_refused(store, report, "accounts.csv", "row 4", "column 'lon'")
     assert "latitude is given but longitude is empty" in message
+
+
+def test_an_account_in_no_county_imports_with_a_warning_at_its_row(store):
+    accounts = accounts_frame()
+    accounts.loc[2, ["lat", "lon"]] = ["0", "0"]  # file row 4: "null island", off Africa
+    report = try_import(store, accounts=accounts_upload(accounts))
+    assert report.ok and report.errors == ()
+    (warning,) = report.warnings
+    assert (warning.file_name, warning.row, warning.column) == ("accounts.csv", 4, "lat")
+    assert warning.message.startswith("accounts.csv, row 4, column 'lat' (latitude): 0, 0 ")
+    assert "in no US county" in warning.message
+    assert store.counts()["accounts"] == 4  # imported, not dropped
+
+
+def test_an_account_placed_from_its_zip_in_no_county_is_warned_at_its_zip(store, monkeypatch):
+    accounts = accounts_frame()
+    accounts.loc[0, ["lat", "lon"]] = ""  # A1 is placed from ZIP 67501
+    monkeypatch.setattr(
+        "engine.imports.check.county_of", lambda lat, lon: np.full(len(lat), None, dtype=object)
+    )
+    report = try_import(store, accounts=accounts_upload(accounts))
+    assert report.ok
+    where = [(w.row, w.column) for w in report.warnings]
+    assert where == [(2, "postal_code"), (3, "lat"), (4, "lat"), (5, "lat")]
+    assert "the centre of ZIP '67501' is in no US county" in report.warnings[0].message
+
+
+def test_coordinates_out_of_range_are_an_error_not_also_a_county_warning(store):
+    accounts = accounts_frame()
+    accounts.loc[3, "lat"] = 91
+    report = validate_import(accounts=accounts_upload(accounts), current=store.dataset())
+    assert report.error_count == 1 and report.warning_count == 0
 
 
 def test_empty_required_cell(store):

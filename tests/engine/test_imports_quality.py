@@ -101,3 +101,35 @@ def test_quality_scales_to_many_accounts():
     tiny = make_dataset()
     report = quality_report(Dataset(accounts, tiny.reps, tiny.history))
     assert len(report.duplicates) == n // 4  # pairs (4k, 4k+1) differ in owner; (4k+2, 4k+3) do not
+
+
+def test_quality_lists_accounts_outside_every_county_and_not_those_without_a_location():
+    tiny = make_dataset()
+    accounts = tiny.accounts.copy()
+    accounts.loc[0, ["lat", "lon"]] = [0.0, 0.0]  # A1: "null island"
+    accounts.loc[1, ["lat", "lon"]] = [40.0, 100.0]  # A2: a sign lost, in China
+    accounts.loc[2, ["lat", "lon"]] = None  # A3: no location at all
+    report = quality_report(Dataset(accounts, tiny.reps, tiny.history))
+    outside = report.outside_counties
+    assert outside["account_id"].tolist() == ["A1", "A2"]
+    assert list(outside.columns) == [
+        "account_id",
+        "name",
+        "city",
+        "state",
+        "lat",
+        "lon",
+        "owner_rep_id",
+        "owner_name",
+    ]
+    assert outside.loc[0, ["name", "owner_name", "lat", "lon"]].tolist() == [
+        "Acme",
+        "Dana Reyes",
+        0.0,
+        0.0,
+    ]
+    assert report.without_location["account_id"].tolist() == ["A3"]
+
+
+def test_quality_of_the_tiny_dataset_has_no_account_outside_a_county():
+    assert quality_report(make_dataset()).outside_counties.empty

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tiny_data import make_dataset
 
-from engine.metrics import MetricSettings, account_view, rep_loads, score_alignment
+from engine.metrics import KPIS, MetricSettings, account_view, rep_loads, score_alignment
 
 KM_PER_DEGREE = 6371.0088 * math.pi / 180
 
@@ -24,6 +24,17 @@ def test_account_view_takes_latest_revenue_workload_and_distance(tiny_dataset):
     assert view.loc["A1", "distance_km"] == 0.0
     assert math.isclose(view.loc["A2", "distance_km"], KM_PER_DEGREE, rel_tol=1e-9)
     assert math.isnan(view.loc["A4", "distance_km"])  # unassigned
+    # Norton KS, Dawson NE, and Cass IL for both of Beta's accounts.
+    assert view["county_fips"].tolist() == ["20137", "31047", "17017", "17017"]
+    assert view["county_fips"].dtype == "string"
+
+
+def test_an_account_in_no_county_has_no_county_fips(tiny_dataset):
+    accounts = tiny_dataset.accounts.copy()
+    accounts.loc[0, ["lat", "lon"]] = [0.0, 0.0]
+    accounts.loc[1, ["lat", "lon"]] = None
+    view = account_view(type(tiny_dataset)(accounts, tiny_dataset.reps, tiny_dataset.history))
+    assert view["county_fips"].isna().tolist() == [True, True, False, False]
 
 
 def test_churned_account_has_no_revenue(tiny_dataset):
@@ -146,3 +157,44 @@ def test_compare_kpis_reads_better_and_worse_by_direction(tiny_dataset):
     assert table.loc["potential_cv", "plan reading"] == "better"
     assert table.loc["reps", "plan reading"] == "same"
     assert table.loc["potential", "today"] == 270.0
+
+
+def test_split_counties_and_white_space_potential(tiny_dataset):
+    potential = pd.Series({"A1": 300.0, "A2": 100.0, "A3": 200.0, "A4": 400.0})
+    view = account_view(tiny_dataset, potential)
+    today = score_alignment(view, tiny_dataset.reps)
+    # Cass IL: R2's customer A3 and the unassigned prospect A4; one owner, one customer.
+    assert today.split_counties == 0 and today.white_space_potential == 0.0
+    # The plan gives A4 to R1 (Cass now has two reps) and takes A2 from R1 (Dawson: no one).
+    view["plan"] = view["owner_rep_id"].mask(view["account_id"] == "A4", "R1")
+    view["plan"] = view["plan"].mask(view["account_id"] == "A2", None)
+    plan = score_alignment(view, tiny_dataset.reps, owner_col="plan")
+    assert plan.split_counties == 1 and plan.white_space_potential == 100.0
+    # A county with TAV whose only account lapsed is white space too, owned or not.
+    history = tiny_dataset.history.copy()
+    history.loc[(history["account_id"] == "A1") & (history["year"] == 2026), "active"] = False
+    lapsed = account_view(type(tiny_dataset)(tiny_dataset.accounts, tiny_dataset.reps, history))
+    kpis = score_alignment(lapsed, tiny_dataset.reps)
+    assert kpis.white_space_potential == 0.0  # potential = last year's revenue, 0 once lapsed
+    lapsed["potential"] = [300.0, 100.0, 200.0, 400.0]
+    assert score_alignment(lapsed, tiny_dataset.reps).white_space_potential == 300.0
+
+
+def test_the_county_kpis_are_compared_lower_is_better(tiny_dataset):
+    from engine.metrics import compare_kpis
+
+    kpis = {k.name: k for k in KPIS}
+    assert (kpis["split_counties"].kind, kpis["split_counties"].better) == ("count", "lower")
+    assert kpis["white_space_potential"].kind == "money"
+    assert kpis["white_space_potential"].better == "lower"
+    view = account_view(tiny_dataset)
+    view["plan"] = view["owner_rep_id"].mask(view["account_id"] == "A4", "R1")
+    table = compare_kpis(
+        {
+            "today": score_alignment(view, tiny_dataset.reps),
+            "plan": score_alignment(view, tiny_dataset.reps, owner_col="plan"),
+        },
+        base="today",
+    ).set_index("kpi")
+    assert table.loc["split_counties", "plan reading"] == "worse"
+    assert table.loc["white_space_potential", "plan reading"] == "same"

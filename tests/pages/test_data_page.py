@@ -68,12 +68,32 @@ def test_data_page_shows_counts_quality_and_export(data_page_db):
     assert metrics["History rows"] == "6"
     assert f"Data version `{stored(data_page_db)[0]}`" in texts(at)
     assert metrics["Accounts without a location"] == "0"
+    assert metrics["Accounts outside every county"] == "0"
     assert metrics["Possible duplicates with different owners"] == "1"
     assert "Possible duplicates owned by different reps" in texts(at)
     assert "source: test" in texts(at)
     assert at.get("download_button")[0].proto.label == "Download accounts with owners (CSV)"
     assert [u.label for u in at.file_uploader] == ["Accounts", "Reps", "Account history"]
     assert not [b for b in at.button if b.label == "Import"]
+
+
+def test_data_page_lists_an_account_outside_every_county(tmp_path, monkeypatch):
+    tiny = make_dataset()
+    accounts = tiny.accounts.copy()
+    accounts.loc[1, ["lat", "lon"]] = [0.0, 0.0]  # A2 at "null island"
+    store = Store(tmp_path / "realign.duckdb")
+    store.replace_dataset(Dataset(accounts, tiny.reps, tiny.history), source="test")
+    store.close()
+    monkeypatch.setenv("REALIGN_DB", str(tmp_path / "realign.duckdb"))
+    at = run_page()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Accounts outside every county"] == "1"
+    assert metrics["Accounts without a location"] == "0"
+    assert "Accounts outside every county" in texts(at)
+    listed = next(d.value for d in at.dataframe if "Latitude" in d.value.columns)
+    assert listed[["Account", "Name", "Latitude", "Longitude"]].values.tolist() == [
+        ["A2", "Birch", 0.0, 0.0]
+    ]
 
 
 def test_data_page_validates_and_refuses_a_bad_file(data_page_db):

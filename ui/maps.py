@@ -261,6 +261,11 @@ def _county_features(
         pairs = zip(previous["fips"], previous["rep_id"], strict=True)
         before = {str(fips): _rep_or_none(rep) for fips, rep in pairs}
     changed = changed_counties(counties, previous)
+    if counties is not None:  # a missing mark is no mark, not an error while drawing
+        counties = counties.assign(
+            white_space=counties["white_space"].fillna(""),
+            split=counties["split"].fillna(False).astype(bool),
+        )
     for row in [] if counties is None else counties.itertuples(index=False):
         fips = str(row.fips)
         fill, line, width = _county_style(row, colors)

@@ -171,6 +171,14 @@ def test_each_county_is_filled_by_what_it_is():
     assert props["Elm"]["detail"] == "No accounts"
 
 
+def test_a_county_with_its_marks_missing_is_drawn_as_owned():
+    counties = territories()
+    counties = counties.astype({"white_space": object, "split": object})
+    counties.loc[counties["fips"] == "01005", ["white_space", "split"]] = [pd.NA, pd.NA]
+    cedar = county_props(draw(counties=counties))["Cedar"]
+    assert cedar["fill"] == [*R2, maps.TERRITORY_ALPHA] and cedar["line"] == list(maps.COUNTY_LINE)
+
+
 def test_without_counties_every_county_is_land_and_the_street_map_shows_through():
     offline = county_props(draw(counties=None))
     assert {p["fill"][3] for p in offline.values()} == {255}

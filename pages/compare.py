@@ -26,12 +26,22 @@ from ui import charts, links, maps, tables
 from ui import compare_view as compare_text
 from ui import format as fmt
 from ui import quota_panels as panels
-from ui.state import ensure_app_shell, get_store, load_alignment, load_dataset, use_basemap
+from ui.state import (
+    ensure_app_shell,
+    get_store,
+    load_alignment,
+    load_county_territories,
+    load_dataset,
+    load_map_shapes,
+    use_basemap,
+)
 
 ensure_app_shell()
 
 SETTINGS = MetricSettings()
 MEASURES = {"potential": "Potential", "workload_hours": "Workload", "revenue": "Revenue"}
+MAP_HEIGHT = 420  # two maps side by side
+HOMES = ["home_lat", "home_lon"]
 
 
 def _label(alignment: str, names: dict[str, str]) -> str:
@@ -80,27 +90,37 @@ def _rep_picker(wanted: str | None, reps: pd.Series) -> str | None:
 
 def _maps(left: Alignment, right: Alignment, view: pd.DataFrame, names: dict[str, str]) -> dict:
     """Draw the two alignments' maps side by side from the same view; return the decks."""
-    decks = {}
+    counties = {
+        a.ref: load_county_territories(a.ref, a.data_version, view, owner_column(a.ref))
+        for a in (left, right)
+    }
+    # Both maps frame every account and both teams' homes: the same view on each side.
+    frame = pd.concat([view[["lat", "lon"]], left.reps[HOMES], right.reps[HOMES]])
+    decks, legend = {}, []
     columns = st.columns(2)
     for side, column, this, other in (("left", columns[0], left, right), ("right", columns[1], right, left)):  # fmt: skip
+        marks = dict(
+            owner_col=owner_column(this.ref),
+            counties=counties[this.ref],
+            previous_col=owner_column(other.ref),
+            added=this.reps.loc[~this.reps["rep_id"].isin(other.reps["rep_id"]), "rep_id"],
+            removed=other.reps[~other.reps["rep_id"].isin(this.reps["rep_id"])],
+        )
         with column:
             st.markdown(f"**{_label(this.ref, names)}**")
             decks[this.ref] = maps.territory_map(
                 view,
                 this.reps,
-                owner_col=owner_column(this.ref),
-                previous_col=owner_column(other.ref),
-                outline_max_km=SETTINGS.far_km,
+                **marks,
+                shapes=load_map_shapes(),
+                previous_counties=counties[other.ref],
                 basemap=use_basemap(),
-                added=this.reps.loc[~this.reps["rep_id"].isin(other.reps["rep_id"]), "rep_id"],
-                removed=other.reps[~other.reps["rep_id"].isin(this.reps["rep_id"])],
+                view_of=frame,
+                height_px=MAP_HEIGHT,
             )
-            st.pydeck_chart(decks[this.ref], height=420, key=f"cmp_map_{side}")
-    st.caption(
-        "Coloured by rep; black rings mark the accounts that have a different rep on the other "
-        "side; green rings mark reps only this side has, red rings the homes of reps only the "
-        "other has."
-    )
+            st.pydeck_chart(decks[this.ref], height=MAP_HEIGHT, key=f"cmp_map_{side}")
+        legend += maps.legend_of(view, **marks)
+    st.html(maps.legend_html(list(dict.fromkeys(legend))))
     return decks
 
 

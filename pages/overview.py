@@ -6,19 +6,32 @@ import pandas as pd
 import streamlit as st
 
 from engine.metrics import MetricSettings, account_view, rep_loads, score_alignment
+from engine.schema import TODAY_ALIGNMENT
 from engine.store import Dataset
 from ui import format as fmt
 from ui import maps
-from ui.state import ensure_app_shell, load_dataset, potential_or_none, use_basemap
+from ui.state import (
+    ensure_app_shell,
+    load_county_territories,
+    load_dataset,
+    load_map_shapes,
+    potential_or_none,
+    use_basemap,
+)
 
 ensure_app_shell()
+MAP_HEIGHT = 560
 st.title("Today's territories")
 head = st.container()
 map_slot = st.empty()
 # The map's frame goes out first, its layers holding no rows: the browser loads
 # the map code and prepares the layers' shaders while the numbers below are
 # computed, then draws the accounts into the same map.
-map_slot.pydeck_chart(maps.map_skeleton(basemap=use_basemap()), height=560, key="overview_map")
+map_slot.pydeck_chart(
+    maps.map_skeleton(basemap=use_basemap(), height_px=MAP_HEIGHT),
+    height=MAP_HEIGHT,
+    key="overview_map",
+)
 
 SETTINGS = MetricSettings()
 
@@ -39,11 +52,15 @@ if dataset.accounts.empty or dataset.reps.empty:
     st.stop()
 
 view, loads, forecast_ok = _today(version, dataset)
+counties = load_county_territories(TODAY_ALIGNMENT, version, view, "owner_rep_id")
 map_slot.pydeck_chart(
-    maps.territory_map(view, dataset.reps, outline_max_km=SETTINGS.far_km, basemap=use_basemap()),
-    height=560,
+    maps.territory_map(
+        view, dataset.reps, shapes=load_map_shapes(), counties=counties,
+        basemap=use_basemap(), height_px=MAP_HEIGHT,
+    ),
+    height=MAP_HEIGHT,
     key="overview_map",
-)
+)  # fmt: skip
 if not forecast_ok:
     head.info(
         "The history is too short to forecast from, so potential below is last year's "
@@ -108,10 +125,7 @@ head.caption(
     f"{fmt.km(SETTINGS.far_km)} from their rep."
 )
 
-st.caption(
-    "Dots are accounts coloured by owner (size = revenue); ringed dots are rep home bases; "
-    f"shaded areas enclose each rep's accounts within {fmt.km(SETTINGS.far_km)} of home."
-)
+st.html(maps.legend_html(maps.legend_of(view, counties=counties)))
 
 from ui import charts  # altair takes a moment to import: after the map is out
 

@@ -22,7 +22,9 @@ from ui.state import (
     ensure_app_shell,
     get_store,
     load_alignment,
+    load_county_territories,
     load_dataset,
+    load_map_shapes,
     potential_or_none,
     use_basemap,
 )
@@ -178,24 +180,32 @@ def _show(run: ScenarioRun, dataset: Dataset, version: str) -> None:
     _team_changes(run)
     _kpi_table(run)
     _violations(run, reps)
+    counties = load_county_territories(
+        record.scenario_id, version, run.view, run.scenario.owner_col
+    )
+    marks = dict(
+        owner_col=run.scenario.owner_col,
+        counties=counties,
+        previous_col=run.today.owner_col,
+        added=run.scenario.hired,
+        removed=run.removed,
+    )
     st.pydeck_chart(
         maps.territory_map(
             run.view,
             run.reps,
-            owner_col=run.scenario.owner_col,
-            previous_col=run.today.owner_col,
-            outline_max_km=SETTINGS.far_km,
+            **marks,
+            shapes=load_map_shapes(),
+            previous_counties=load_county_territories(
+                TODAY, version, run.view, run.today.owner_col
+            ),
             basemap=use_basemap(),
-            added=run.scenario.hired,
-            removed=run.removed,
+            height_px=520,
         ),
         height=520,
         key="rb_map",
     )
-    st.caption(
-        "Coloured by the scenario's rep; black rings mark accounts that change rep, green "
-        "rings new reps' home bases, red rings the homes of reps who leave."
-    )
+    st.html(maps.legend_html(maps.legend_of(run.view, **marks)))
     loads = rep_loads(run.view, run.reps, owner_col=run.scenario.owner_col, settings=SETTINGS)
     st.altair_chart(charts.load_vs_band(loads, SETTINGS.band), width="stretch")
     st.markdown("#### Accounts that change rep")

@@ -1,19 +1,31 @@
-"""Pure pydeck builders: territories on a map, from DataFrames, no Streamlit."""
+"""Pure pydeck builders: territories on a map of counties, from DataFrames, no Streamlit.
+
+Every map draws, bottom to top: the counties (each filled in the colour of the
+rep who holds it, counties with no accounts in the land colour, so the
+counties are the offline basemap's land too), the state borders, the accounts,
+the rings of moved accounts, the reps' home bases and the homes of reps a plan
+lets go. The shapes come from `engine.counties.map_shapes()` and the counties'
+owners from `engine.counties.county_territories()`.
+"""
 
 from __future__ import annotations
 
 import colorsys
 import json
+import math
 from collections.abc import Collection
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
-from engine.geo import convex_hull
-from engine.metrics import distance_to_owner, moved_mask
+from engine.metrics import moved_mask
 from ui import format as fmt
+
+if TYPE_CHECKING:
+    from engine.counties import MapShapes
 
 # Tableau-like qualitative colours first (they read best), then evenly spaced hues.
 _BASE_PALETTE = [
@@ -22,10 +34,42 @@ _BASE_PALETTE = [
     (174, 199, 232), (255, 187, 120), (152, 223, 138), (255, 152, 150), (197, 176, 213),
     (196, 156, 148), (247, 182, 210), (219, 219, 141), (158, 218, 229), (57, 59, 121),
 ]  # fmt: skip
-UNASSIGNED_COLOR = (90, 90, 90)
-NEW_REP_OUTLINE = (0, 170, 70, 255)
-REMOVED_REP_OUTLINE = (220, 30, 30, 255)
-LOWER_48 = pdk.ViewState(latitude=39.0, longitude=-96.0, zoom=3.6)  # a map with nothing placed
+Color = tuple[int, int, int]
+RGBA = tuple[int, int, int, int]
+
+UNASSIGNED_COLOR: Color = (90, 90, 90)
+NEW_REP_OUTLINE: RGBA = (0, 170, 70, 255)
+REMOVED_REP_OUTLINE: RGBA = (220, 30, 30, 255)
+HOME_OUTLINE: RGBA = (20, 20, 20, 255)
+
+# The offline basemap: land, county edges, state borders. Greys, so a map with
+# no territory on it shows no colour at all.
+LAND: RGBA = (243, 241, 236, 255)
+COUNTY_LINE: RGBA = (150, 150, 150, 110)
+STATE_LINE: RGBA = (105, 105, 105, 220)
+# Territory areas: light enough that the dots of the same rep stand out on them.
+TERRITORY_ALPHA = 120
+# White space: counties with accounts and no rep are pale orange, counties with
+# no active customer keep their rep's colour, paler, and both get an orange edge.
+UNOWNED_FILL: RGBA = (253, 190, 133, 210)
+WHITE_SPACE_LINE: RGBA = (230, 85, 13, 255)
+NO_CUSTOMER_LIGHTER = 0.5
+# Split counties: a dark edge, and the fill as light as the top rep's share is small.
+SPLIT_LINE: RGBA = (40, 40, 40, 235)
+SPLIT_MIN_ALPHA = 30
+# Edge widths in pixels.
+COUNTY_WIDTH, WHITE_SPACE_WIDTH, SPLIT_WIDTH, STATE_WIDTH = 0.5, 1.5, 2.5, 1.0
+# What `changes_only` leaves of the unchanged: a quarter of their opacity.
+FADE = 0.25
+
+# deck.gl's web mercator: at zoom z the world is 512·2^z pixels wide.
+WORLD_PX = 512.0
+MIN_ZOOM, MAX_ZOOM = 0.0, 11.0
+# Room at the map's edges for the largest mark drawn on a point (a removed rep's ring).
+FRAME_PADDING_PX = 24
+# The narrowest a map is drawn at: a view fitted to it fits every wider map too.
+MAP_WIDTH_PX = 700
+LOWER_48 = (-124.8, 24.4, -66.9, 49.4)  # framed when nothing is placed
 
 
 class CompactDeck(pdk.Deck):
@@ -40,7 +84,7 @@ class CompactDeck(pdk.Deck):
         return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
 
 
-def rep_colors(rep_ids: list[str]) -> dict[str, tuple[int, int, int]]:
+def rep_colors(rep_ids: list[str]) -> dict[str, Color]:
     """Return a stable, distinct RGB colour per rep, in the order given."""
     colors = {}
     for i, rep_id in enumerate(rep_ids):
@@ -53,83 +97,232 @@ def rep_colors(rep_ids: list[str]) -> dict[str, tuple[int, int, int]]:
     return colors
 
 
-def _rgba(color: tuple[int, int, int], alpha: int) -> list[int]:
-    return [*color, alpha]
+def _rgba(color: Color | RGBA, alpha: int | None = None) -> list[int]:
+    return [*color[:3], int(color[3] if alpha is None else alpha)]
 
 
-def territory_outlines(
-    accounts: pd.DataFrame,
-    reps: pd.DataFrame,
-    owner_col: str = "owner_rep_id",
-    max_km: float | None = None,
-) -> pd.DataFrame:
-    """Return one convex-hull polygon per rep over the accounts it owns.
+def _faded(color: list[int], by: float = FADE) -> list[int]:
+    return [*color[:3], round(color[3] * by)]
 
-    With `max_km`, accounts farther than that from their rep's home are left
-    out of the outline, so one stray account does not stretch a territory
-    across the country; they still show as points.
+
+# -- framing -----------------------------------------------------------------------------
+
+
+def _mercator_y(lat: float) -> float:
+    """Return a latitude's web-mercator y as a share of the world's height (0 at the top)."""
+    phi = math.radians(min(max(lat, -85.05), 85.05))
+    return (1.0 - math.log(math.tan(math.pi / 4 + phi / 2)) / math.pi) / 2.0
+
+
+def _latitude(y: float) -> float:
+    return math.degrees(2.0 * math.atan(math.exp(math.pi * (1.0 - 2.0 * y))) - math.pi / 2)
+
+
+def fit_bounds(
+    bounds: tuple[float, float, float, float],
+    width_px: int = MAP_WIDTH_PX,
+    height_px: int = 520,
+    padding_px: int = FRAME_PADDING_PX,
+) -> pdk.ViewState:
+    """Return the closest view that shows the box (min_lon, min_lat, max_lon, max_lat) whole.
+
+    The box is centred in web-mercator space (not on the mean latitude, which
+    sits too far north), and the zoom is the largest at which both its width
+    and its mercator height fit inside the map less `padding_px` on each side.
     """
-    placed = accounts[
-        accounts[owner_col].notna() & accounts["lat"].notna() & accounts["lon"].notna()
-    ]
-    if max_km is not None:
-        placed = placed[distance_to_owner(placed, reps, owner_col) <= max_km]
-    rows = []
-    for rep_id, group in placed.groupby(owner_col, sort=True):
-        hull = convex_hull(group[["lon", "lat"]].to_numpy())
-        if len(hull) >= 3:
-            rows.append({"rep_id": rep_id, "polygon": hull.tolist()})
-    return pd.DataFrame(rows, columns=["rep_id", "polygon"])
-
-
-def initial_view(lat: pd.Series, lon: pd.Series, width_px: int = 900) -> pdk.ViewState:
-    """Return a view framing the points (the lower 48 states when there are none).
-
-    At web-mercator zoom z the world is 512·2^z pixels wide (deck.gl tiles), so a map `width_px`
-    wide shows 360·width_px / (512·2^z) degrees of longitude; latitude is
-    stretched by mercator, roughly ×1.3 at US latitudes.
-    """
-    lat, lon = lat.dropna(), lon.dropna()
-    if lat.empty:
-        return LOWER_48
-    span = max(float(lon.max() - lon.min()), 1.3 * float(lat.max() - lat.min()) * 1.6, 0.05)
-    zoom = float(np.clip(np.log2(360.0 * width_px / (512.0 * span * 1.1)), 2.0, 12.0))
+    min_lon, min_lat, max_lon, max_lat = bounds
+    top, bottom = _mercator_y(max_lat), _mercator_y(min_lat)
+    across = max((max_lon - min_lon) / 360.0, 1e-9)
+    down = max(bottom - top, 1e-9)
+    room_x = max(width_px - 2 * padding_px, 1)
+    room_y = max(height_px - 2 * padding_px, 1)
+    zoom = math.log2(min(room_x / across, room_y / down) / WORLD_PX)
+    # Rounded down: a view a hair too close would cut the outermost account in half.
+    zoom = math.floor(min(max(zoom, MIN_ZOOM), MAX_ZOOM) * 100) / 100
     return pdk.ViewState(
-        latitude=float((lat.max() + lat.min()) / 2),
-        longitude=float((lon.max() + lon.min()) / 2),
+        latitude=round(_latitude((top + bottom) / 2), 5),
+        longitude=round((min_lon + max_lon) / 2, 5),
         zoom=zoom,
     )
 
 
-def territory_map(
-    accounts: pd.DataFrame,
-    reps: pd.DataFrame,
-    owner_col: str = "owner_rep_id",
-    outline_max_km: float | None = 250.0,
-    colors: dict[str, tuple[int, int, int]] | None = None,
-    basemap: bool = True,
-    previous_col: str | None = None,
-    added: Collection[str] = (),
-    removed: pd.DataFrame | None = None,
-) -> pdk.Deck:
-    """Return a map of accounts coloured by owner, rep home bases and territory outlines.
+def initial_view(
+    lat: pd.Series, lon: pd.Series, width_px: int = MAP_WIDTH_PX, height_px: int = 520
+) -> pdk.ViewState:
+    """Return the view framing every point in a map of that size (the lower 48 when none)."""
+    lat, lon = pd.to_numeric(lat, errors="coerce"), pd.to_numeric(lon, errors="coerce")
+    placed = lat.notna() & lon.notna()
+    if not placed.any():
+        return fit_bounds(LOWER_48, width_px, height_px)
+    lat, lon = lat[placed], lon[placed]
+    return fit_bounds(
+        (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())),
+        width_px,
+        height_px,
+    )
 
-    `accounts` is an `engine.metrics.account_view` (needs lat, lon, name,
-    revenue, owner and distance_km); `reps` needs rep_id, name, home_lat,
-    home_lon, home_city. Tooltips name the account, its revenue and its owner.
-    With `basemap=False` no street map is requested: the layers draw on a blank
-    canvas, which is what an offline machine can show anyway, without waiting
-    for the tile server to time out. With `previous_col` (another owner
-    column), accounts whose owner differs from it are ringed in black and their
-    tooltip says who had them. Reps whose ids are in `added` are ringed in
-    green as new in this plan; `removed` reps (rep_id, name, home_city,
-    home_lat, home_lon) are drawn as red rings at the home they leave.
+
+def _points(*frames: pd.DataFrame | None) -> tuple[pd.Series, pd.Series]:
+    """Return the latitudes and longitudes of every account (lat, lon) and home (home_lat, home_lon)."""
+    lats, lons = [], []
+    for frame in frames:
+        if frame is None:
+            continue
+        for lat, lon in (("lat", "lon"), ("home_lat", "home_lon")):
+            if lat in frame and lon in frame:
+                lats.append(frame[lat].astype(float))
+                lons.append(frame[lon].astype(float))
+    if not lats:
+        return pd.Series(dtype=float), pd.Series(dtype=float)
+    return pd.concat(lats, ignore_index=True), pd.concat(lons, ignore_index=True)
+
+
+# -- counties ----------------------------------------------------------------------------
+
+
+def _rep_or_none(value: object) -> str | None:
+    return None if value is None or pd.isna(value) else str(value)
+
+
+def _county_style(row, colors: dict[str, Color]) -> tuple[list[int], list[int], float]:
+    """Return a county's fill, edge colour and edge width from its `county_territories` row."""
+    rep = _rep_or_none(row.rep_id)
+    if rep is None or row.white_space == "unowned":
+        return _rgba(UNOWNED_FILL), _rgba(WHITE_SPACE_LINE), WHITE_SPACE_WIDTH
+    alpha = TERRITORY_ALPHA
+    if row.split:
+        alpha = max(SPLIT_MIN_ALPHA, round(TERRITORY_ALPHA * float(row.share)))
+    if row.white_space == "no_customer":
+        alpha = round(alpha * NO_CUSTOMER_LIGHTER)
+    fill = _rgba(colors.get(rep, UNASSIGNED_COLOR), alpha)
+    if row.split:
+        return fill, _rgba(SPLIT_LINE), SPLIT_WIDTH
+    if row.white_space == "no_customer":
+        return fill, _rgba(WHITE_SPACE_LINE), WHITE_SPACE_WIDTH
+    return fill, _rgba(COUNTY_LINE), COUNTY_WIDTH
+
+
+def _county_detail(row, names: dict[str, str], other: str | None) -> str:
+    """Return the lines a county's tooltip shows under its name (plain text)."""
+    rep = _rep_or_none(row.rep_id)
+    who = names.get(rep, rep) if rep else "none"
+    lines = [f"Rep: {who}"]
+    if row.split:
+        lines[0] += f" ({fmt.pct(float(row.share))} of the potential; {int(row.reps)} reps)"
+    lines.append(
+        f"Potential {fmt.money(float(row.potential))} · {fmt.count(row.accounts)} accounts"
+    )
+    if row.white_space == "unowned":
+        lines.append("White space: no rep for its accounts")
+    elif row.white_space == "no_customer":
+        lines.append("White space: no active customer yet")
+    if other is not None:
+        lines.append(f"Other plan: {other}")
+    return "\n".join(lines)
+
+
+def changed_counties(counties: pd.DataFrame | None, previous: pd.DataFrame | None) -> set[str]:
+    """Return the FIPS of the counties whose rep differs between two `county_territories` frames.
+
+    A county in only one of them has no rep in the other.
     """
-    colors = colors or rep_colors(list(reps["rep_id"]))
-    rep_names = reps.set_index("rep_id")["name"]
+    if previous is None:
+        return set()
+    now = {} if counties is None else dict(zip(counties["fips"], counties["rep_id"], strict=True))
+    before = dict(zip(previous["fips"], previous["rep_id"], strict=True))
+    return {
+        str(fips)
+        for fips in now.keys() | before.keys()
+        if _rep_or_none(now.get(fips)) != _rep_or_none(before.get(fips))
+    }
+
+
+def _county_features(
+    shapes: MapShapes,
+    counties: pd.DataFrame | None,
+    previous: pd.DataFrame | None,
+    colors: dict[str, Color],
+    names: dict[str, str],
+    *,
+    changes_only: bool,
+    basemap: bool,
+) -> dict:
+    """Return the counties as one GeoJSON FeatureCollection, each feature styled in its properties.
+
+    The features share their geometry with `shapes` (nothing is copied, nothing
+    in `shapes` is changed); each carries `fill`, `line` and `width` for the
+    layer's accessors and `title` and `detail` for the tooltip. One layer draws
+    owned, white-space, split and empty counties alike: a layer per kind would
+    send the outlines again and cost the browser another draw.
+    """
+    styles: dict[str, tuple[list[int], list[int], float, str]] = {}
+    before = {}
+    if previous is not None:
+        pairs = zip(previous["fips"], previous["rep_id"], strict=True)
+        before = {str(fips): _rep_or_none(rep) for fips, rep in pairs}
+    changed = changed_counties(counties, previous)
+    if counties is not None:  # a missing mark is no mark, not an error while drawing
+        counties = counties.assign(
+            white_space=counties["white_space"].fillna(""),
+            split=counties["split"].fillna(False).astype(bool),
+        )
+    for row in [] if counties is None else counties.itertuples(index=False):
+        fips = str(row.fips)
+        fill, line, width = _county_style(row, colors)
+        other = None
+        if previous is not None:
+            was = before.get(fips)
+            other = names.get(was, was) if was else "none"
+        if changes_only and fips not in changed:
+            fill, line = _faded(fill), _faded(line)
+        styles[fips] = (fill, line, width, _county_detail(row, names, other))
+
+    # With a street map under it, land is what the street map shows.
+    empty = ([*LAND[:3], 0] if basemap else list(LAND), list(COUNTY_LINE), COUNTY_WIDTH)
+    features = []
+    for feature in shapes.counties["features"]:
+        props = feature["properties"]
+        style = styles.get(str(props["fips"]))
+        fill, line, width, detail = style if style else (*empty, "No accounts")
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": feature["geometry"],
+                "properties": {
+                    "fill": fill,
+                    "line": line,
+                    "width": width,
+                    "title": f"{props['name']}, {props['state']}",
+                    "detail": detail,
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+# -- accounts and reps -------------------------------------------------------------------
+
+
+def _rep_names(reps: pd.DataFrame, removed: pd.DataFrame | None) -> dict[str, str]:
+    names = {}
+    for frame in (removed, reps):  # this plan's names win
+        if frame is not None and len(frame):
+            names.update(zip(frame["rep_id"].astype(str), frame["name"].astype(str), strict=True))
+    return names
+
+
+def _account_points(
+    accounts: pd.DataFrame,
+    owner_col: str,
+    previous_col: str | None,
+    colors: dict[str, Color],
+    names: dict[str, str],
+    changes_only: bool,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the placed accounts as dots, and the moved ones as rings in their new rep's colour."""
     pts = accounts[accounts["lat"].notna() & accounts["lon"].notna()].copy()
-    owner = pts[owner_col]
-    pts["color"] = [_rgba(colors.get(o, UNASSIGNED_COLOR), 200) for o in owner.fillna("")]
+    owner = pts[owner_col].astype(object).where(pts[owner_col].notna(), None)
+    rep_color = [colors.get(o, UNASSIGNED_COLOR) if o else UNASSIGNED_COLOR for o in owner]
     # Streamlit escapes every {field} of the tooltip template (which also keeps
     # markup in uploaded names inert), so fields hold plain text and the
     # template holds the markup; lines break on "\n" (white-space: pre-line).
@@ -139,67 +332,163 @@ def territory_map(
     potential = pd.Series([fmt.money(v) for v in pts["potential"]], index=pts.index, dtype=str)
     pts["detail"] = (
         place + "\nRevenue " + money + " · potential " + potential
-        + "\nRep: " + owner.map(rep_names).fillna("Unassigned").astype(str)
+        + "\nRep: " + owner.map(names).fillna("Unassigned").astype(str)
     )  # fmt: skip
-    pts["radius"] = 2500 + 60 * np.sqrt(pts["revenue"].clip(lower=0))
+    radius = 2500 + 60 * np.sqrt(pts["revenue"].clip(lower=0))
+    pts["radius"] = radius.round().astype(int)
     if previous_col is not None:
-        pts["moved"] = moved_mask(pts, owner_col, previous_col)
-        was = pts[previous_col].map(rep_names).fillna("Unassigned").astype(str)
-        pts.loc[pts["moved"], "detail"] += "\nMoved from " + was[pts["moved"]]
+        moved = moved_mask(pts, owner_col, previous_col)
+        was = pts[previous_col].astype(object).map(names).fillna("Unassigned").astype(str)
+        pts.loc[moved, "detail"] += "\nMoved from " + was[moved]
     else:
-        pts["moved"] = False
+        moved = np.zeros(len(pts), dtype=bool)
+    dot_alpha = np.where(moved | (not changes_only), 200, round(200 * FADE))
+    pts["color"] = [_rgba(c, a) for c, a in zip(rep_color, dot_alpha, strict=True)]
     # Five decimals of a degree is a metre: more only makes the page heavier.
     pts[["lon", "lat"]] = pts[["lon", "lat"]].astype(float).round(5)
-    pts["radius"] = pts["radius"].round().astype(int)
-    moved = pts.loc[pts["moved"], ["lon", "lat", "radius", "title", "detail"]]
-    pts = pts[["lon", "lat", "color", "radius", "title", "detail"]]
+    rings = pts.loc[moved, ["lon", "lat", "radius", "title", "detail"]].copy()
+    # A ring half as wide again as its dot, in the colour of the rep the account goes to.
+    rings["radius"] = (rings["radius"] * 1.5).round().astype(int)
+    rings["line"] = [_rgba(c, 255) for c, m in zip(rep_color, moved, strict=True) if m]
+    return pts[["lon", "lat", "color", "radius", "title", "detail"]], rings
 
-    outlines = territory_outlines(accounts, reps, owner_col, outline_max_km)
-    outlines["fill"] = [_rgba(colors.get(r, UNASSIGNED_COLOR), 70) for r in outlines["rep_id"]]
-    outlines["title"] = "Territory of " + outlines["rep_id"].map(rep_names).fillna("").astype(str)
-    outlines["detail"] = ""
 
+def _homes(
+    reps: pd.DataFrame,
+    colors: dict[str, Color],
+    added: Collection[str],
+    changes_only: bool,
+) -> pd.DataFrame:
     homes = reps[["rep_id", "name", "home_city", "home_lat", "home_lon"]].copy()
-    homes["color"] = [_rgba(colors.get(r, UNASSIGNED_COLOR), 255) for r in homes["rep_id"]]
+    new = homes["rep_id"].isin(list(added)).to_numpy()
+    alpha = np.where(new | (not changes_only), 255, 90)
+    homes["color"] = [
+        _rgba(colors.get(r, UNASSIGNED_COLOR), a)
+        for r, a in zip(homes["rep_id"], alpha, strict=True)
+    ]
+    homes["outline"] = [
+        _rgba(NEW_REP_OUTLINE if n else HOME_OUTLINE, a) for n, a in zip(new, alpha, strict=True)
+    ]
     homes["title"] = homes["name"].astype(str)
     homes["detail"] = "Home base: " + homes["home_city"].astype(str)
-    new = homes["rep_id"].isin(list(added))
-    homes["outline"] = [list(NEW_REP_OUTLINE) if n else [20, 20, 20, 255] for n in new]
     homes.loc[new, "detail"] += "\nNew in this plan"
+    return homes
+
+
+def _gone(removed: pd.DataFrame | None) -> pd.DataFrame:
+    columns = ["rep_id", "name", "home_city", "home_lat", "home_lon"]
     gone = (
-        removed[["rep_id", "name", "home_city", "home_lat", "home_lon"]].copy()
+        removed[columns].copy()
         if removed is not None and len(removed)
-        else pd.DataFrame(columns=["rep_id", "name", "home_city", "home_lat", "home_lon"])
+        else pd.DataFrame(columns=columns)
     )
     gone["title"] = gone["name"].astype(str)
     gone["detail"] = "Not in this plan (home base: " + gone["home_city"].astype(str) + ")"
+    return gone
 
-    view_state = initial_view(accounts["lat"], accounts["lon"])
-    return _deck(outlines, pts, moved, homes, gone, view_state, basemap)
+
+# -- the deck ----------------------------------------------------------------------------
+
+
+def territory_map(
+    accounts: pd.DataFrame,
+    reps: pd.DataFrame,
+    owner_col: str = "owner_rep_id",
+    *,
+    shapes: MapShapes,
+    counties: pd.DataFrame | None = None,
+    colors: dict[str, Color] | None = None,
+    basemap: bool = False,
+    previous_col: str | None = None,
+    previous_counties: pd.DataFrame | None = None,
+    added: Collection[str] = (),
+    removed: pd.DataFrame | None = None,
+    changes_only: bool = False,
+    state: str | None = None,
+    view_of: pd.DataFrame | None = None,
+    width_px: int = MAP_WIDTH_PX,
+    height_px: int = 520,
+) -> pdk.Deck:
+    """Return a map of territories as counties, accounts as dots and the reps' home bases.
+
+    `accounts` is an `engine.metrics.account_view` (lat, lon, name, city,
+    state, revenue, potential and the owner column); `reps` has rep_id, name,
+    home_lat, home_lon, home_city. `shapes` are `engine.counties.map_shapes()`
+    and `counties` the alignment's `engine.counties.county_territories(accounts,
+    owner_col)`: a county with accounts is filled in its rep's colour (paler
+    where the rep holds only part of it, edged dark when it is split), white
+    space is marked orange, a county with no accounts is land with a thin edge.
+
+    With `previous_col` (another owner column) accounts whose owner differs
+    are ringed in their new rep's colour and say who had them;
+    `previous_counties` (the other plan's counties) names each county's rep in
+    the other plan, and with `changes_only` everything but the moved accounts
+    and the counties whose rep differs is faded. Reps in `added` are ringed in
+    green; `removed` reps (rep_id, name, home_city, home_lat, home_lon) are red
+    rings at the homes they leave.
+
+    The view fits `state`'s bounds if given, else every point in `view_of`
+    (lat/lon and home_lat/home_lon columns; two maps given the same frame get
+    the same view), else every placed account and home, into a map at least
+    `width_px` wide and `height_px` high. `basemap=True` adds the street map
+    (which needs the internet); without it the counties are the basemap.
+    """
+    colors = colors or rep_colors(list(reps["rep_id"]))
+    names = _rep_names(reps, removed)
+    pts, rings = _account_points(accounts, owner_col, previous_col, colors, names, changes_only)
+    homes = _homes(reps, colors, added, changes_only)
+    gone = _gone(removed)
+    features = _county_features(
+        shapes, counties, previous_counties, colors, names,
+        changes_only=changes_only, basemap=basemap,
+    )  # fmt: skip
+    if state is not None:
+        if state not in shapes.bounds:
+            raise ValueError(f"no outline for the state {state!r}")
+        view = fit_bounds(shapes.bounds[state], width_px, height_px)
+    else:
+        lat, lon = _points(view_of) if view_of is not None else _points(accounts, reps, removed)
+        view = initial_view(lat, lon, width_px, height_px)
+    return _deck(features, shapes.states, pts, rings, homes, gone, view, basemap)
 
 
 def _deck(
-    outlines: pd.DataFrame,
+    counties: dict,
+    states: dict,
     pts: pd.DataFrame,
-    moved: pd.DataFrame,
+    rings: pd.DataFrame,
     homes: pd.DataFrame,
     gone: pd.DataFrame,
     view_state: pdk.ViewState,
     basemap: bool,
 ) -> pdk.Deck:
     """Return the map's layers over the given rows (the layer set is the same for every map)."""
-
-    # Territories are shaded, not stroked: a stroked PolygonLayer adds a
-    # PathLayer, which more than doubled the CPU a browser without a GPU (WebGL
-    # drawn in software) spends drawing the first map (1.3 s → 3.2 s).
+    pixels = "'pixels'"  # quoted: pydeck reads a bare string as an accessor
+    # Six layers, and only two draw lines (each stroke is a PathLayer, and a
+    # browser without a GPU draws WebGL in software: a stroked territory layer
+    # once more than doubled the first map's drawing time, 1.3 s → 3.2 s).
     layers = [
         pdk.Layer(
-            "SolidPolygonLayer",
-            outlines,
-            id="territories",
-            get_polygon="polygon",
-            get_fill_color="fill",
+            "GeoJsonLayer",
+            counties,
+            id="counties",
+            filled=True,
+            stroked=True,
+            get_fill_color="properties.fill",
+            get_line_color="properties.line",
+            get_line_width="properties.width",
+            line_width_units=pixels,
             pickable=True,
+        ),
+        pdk.Layer(
+            "GeoJsonLayer",
+            states,
+            id="state_lines",
+            filled=False,
+            stroked=True,
+            get_line_color=list(STATE_LINE),
+            get_line_width=STATE_WIDTH,
+            line_width_units=pixels,
         ),
         pdk.Layer(
             "ScatterplotLayer",
@@ -214,16 +503,16 @@ def _deck(
         ),
         pdk.Layer(
             "ScatterplotLayer",
-            moved,
+            rings,
             id="moved",
             get_position=["lon", "lat"],
             get_radius="radius",
             radius_min_pixels=5,
-            radius_max_pixels=14,
+            radius_max_pixels=16,
             stroked=True,
             filled=False,
-            get_line_color=[0, 0, 0, 255],
-            line_width_min_pixels=2,
+            get_line_color="line",
+            line_width_min_pixels=1.5,
             pickable=True,
         ),
         pdk.Layer(
@@ -267,17 +556,137 @@ def _deck(
     )
 
 
-def map_skeleton(basemap: bool = True) -> pdk.Deck:
-    """Return the territory map's layers with one invisible row each, framing the lower 48 states."""
+def map_skeleton(
+    basemap: bool = False,
+    shapes: MapShapes | None = None,
+    width_px: int = MAP_WIDTH_PX,
+    height_px: int = 520,
+) -> pdk.Deck:
+    """Return the territory map's layers with nothing to see yet, framing the lower 48 states.
+
+    Every layer holds one invisible row (an empty layer is never drawn, so its
+    shaders are never prepared). Given `shapes`, the counties and state
+    borders are drawn as the bare basemap instead: the place shows at once, at
+    the cost of sending the outlines twice.
+    """
     clear = [0, 0, 0, 0]
-    lon, lat = LOWER_48.longitude, LOWER_48.latitude
+    view = fit_bounds(LOWER_48, width_px, height_px)
+    lon, lat = view.longitude, view.latitude
     where = {"lon": lon, "lat": lat, "home_lon": lon, "home_lat": lat}
     text = {"title": "", "detail": ""}
-    one = pd.DataFrame([{**where, **text, "radius": 1, "color": clear, "outline": clear}])
-    corner = [[lon, lat], [lon + 0.01, lat], [lon, lat + 0.01]]
-    outline = pd.DataFrame([{"polygon": corner, "fill": clear, **text}])
-    deck = _deck(outline, one, one, one, one, LOWER_48, basemap)
-    for layer in deck.layers:  # rings drawn in a fixed colour too
-        if hasattr(layer, "get_line_color"):
-            layer.get_line_color = clear
+    colours = {"color": clear, "outline": clear, "line": clear}
+    one = pd.DataFrame([{**where, **text, **colours, "rep_id": "", "radius": 1}])
+    if shapes is not None:
+        counties = _county_features(shapes, None, None, {}, {}, changes_only=False, basemap=basemap)
+        states = shapes.states
+    else:
+        square = [[[lon, lat], [lon + 0.01, lat], [lon + 0.01, lat + 0.01], [lon, lat]]]
+        props = {"fill": clear, "line": clear, "width": 0, **text}
+        feature = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": square}}
+        counties = {"type": "FeatureCollection", "features": [{**feature, "properties": props}]}
+        states = {"type": "FeatureCollection", "features": [{**feature, "properties": {}}]}
+    deck = _deck(counties, states, one, one, one, one, view, basemap)
+    if shapes is None:
+        for layer in deck.layers:  # rings and borders drawn in a fixed colour too
+            if isinstance(getattr(layer, "get_line_color", None), list):
+                layer.get_line_color = clear
     return deck
+
+
+# -- legend ------------------------------------------------------------------------------
+
+# Mark kinds a legend swatch is drawn as.
+AREA, OUTLINE, DOT, RING = "area", "outline", "dot", "ring"
+
+
+def _css(color: Color | RGBA, alpha: int | None = None) -> str:
+    a = (color[3] if len(color) == 4 else 255) if alpha is None else alpha
+    return f"rgba({color[0]}, {color[1]}, {color[2]}, {a / 255:.2f})"
+
+
+def map_legend(
+    *,
+    has_moves: bool = False,
+    has_unowned: bool = False,
+    has_no_customer: bool = False,
+    has_split: bool = False,
+    has_new_reps: bool = False,
+    has_removed_reps: bool = False,
+) -> list[tuple[str, str, str]]:
+    """Return what the map's marks mean: (swatch colour as CSS rgba, mark kind, meaning).
+
+    The territory, empty-county, account and home marks are always on a map;
+    the others are listed only when the map has them: moved accounts, the two
+    kinds of white space (`unowned`: accounts with no rep; `no_customer`: no
+    active customer), split counties, new reps and the homes of removed reps.
+    """
+    grey = (120, 120, 120)
+    entries = [
+        (_css(grey, TERRITORY_ALPHA), AREA, "County in a rep's colour: that rep's territory"),
+        (_css(COUNTY_LINE, 255), OUTLINE, "Thin grey edge only: a county with no accounts"),
+        (_css(grey, 200), DOT, "Account, in its rep's colour (larger = more revenue)"),
+        (_css(HOME_OUTLINE), RING, "Rep's home base"),
+    ]
+    optional = [
+        (has_moves, (_css(grey), RING, "Ring in the new rep's colour: account that changes rep")),
+        (has_unowned, (_css(UNOWNED_FILL), AREA, "Pale orange: white space, accounts with no rep")),
+        (
+            has_no_customer,
+            (_css(WHITE_SPACE_LINE), OUTLINE, "Orange edge: white space, no active customer yet"),
+        ),
+        (
+            has_split,
+            (
+                _css(SPLIT_LINE),
+                OUTLINE,
+                "Dark edge: county split between reps (paler = more split)",
+            ),
+        ),
+        (has_new_reps, (_css(NEW_REP_OUTLINE), RING, "Green ring: rep new in this plan")),
+        (
+            has_removed_reps,
+            (_css(REMOVED_REP_OUTLINE), RING, "Red ring: home of a rep not in this plan"),
+        ),
+    ]
+    return entries + [entry for present, entry in optional if present]
+
+
+def legend_of(
+    accounts: pd.DataFrame,
+    owner_col: str = "owner_rep_id",
+    *,
+    counties: pd.DataFrame | None = None,
+    previous_col: str | None = None,
+    added: Collection[str] = (),
+    removed: pd.DataFrame | None = None,
+) -> list[tuple[str, str, str]]:
+    """Return `map_legend` for the map `territory_map` draws from the same arguments."""
+    kinds = set() if counties is None else set(counties["white_space"].dropna())
+    return map_legend(
+        has_moves=previous_col is not None
+        and bool(moved_mask(accounts, owner_col, previous_col).any()),
+        has_unowned="unowned" in kinds,
+        has_no_customer="no_customer" in kinds,
+        has_split=counties is not None and bool(counties["split"].fillna(False).any()),
+        has_new_reps=len(list(added)) > 0,
+        has_removed_reps=removed is not None and len(removed) > 0,
+    )
+
+
+def legend_html(entries: list[tuple[str, str, str]]) -> str:
+    """Return the legend as one line of HTML swatches and meanings, for under a map."""
+    shape = {
+        AREA: "background:{c};border-radius:2px",
+        OUTLINE: "border:2px solid {c};border-radius:2px",
+        DOT: "background:{c};border-radius:50%",
+        RING: "border:2px solid {c};border-radius:50%",
+    }
+    items = []
+    for color, kind, meaning in entries:
+        style = shape[kind].format(c=color)
+        swatch = (
+            "<span style='display:inline-block;width:12px;height:12px;margin-right:4px;"
+            f"vertical-align:-2px;box-sizing:border-box;{style}'></span>"
+        )
+        items.append(f"<span style='margin-right:14px;white-space:nowrap'>{swatch}{meaning}</span>")
+    return f"<div style='font-size:0.8rem;line-height:1.8;color:#555'>{''.join(items)}</div>"

@@ -12,6 +12,7 @@ import streamlit as st
 
 if TYPE_CHECKING:
     from engine.alignment import Alignment
+    from engine.counties import MapShapes
     from engine.forecast import Forecast
 
 # Light: the forecast package loads its model (and scipy) only when a forecast is made.
@@ -127,6 +128,42 @@ def load_alignment(ref: str, dataset: Dataset, version: str) -> Alignment:
     the current name from the store, since a rename keeps the id.
     """
     return _alignment(ref, version, dataset)
+
+
+@st.cache_resource(show_spinner="Reading the county outlines…")
+def load_map_shapes() -> MapShapes:
+    """Return the simplified county and state outlines every map draws (one copy per process).
+
+    A resource, not data: the maps only read the outlines, and a cached copy
+    per call of two megabytes of GeoJSON would cost more than the map takes
+    to build. Imported here so that a page imports without reading any shape.
+    """
+    from engine.counties import map_shapes
+
+    return map_shapes()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _county_territories(
+    ref: str, version: str, owner_col: str, model: str, _view: pd.DataFrame
+) -> pd.DataFrame:
+    # Keyed on the alignment, the data version and the forecast model, which
+    # fix the owners and the potential in the view: the view itself is not hashed.
+    from engine.counties import county_territories
+
+    return county_territories(_view, owner_col)
+
+
+def load_county_territories(
+    ref: str, version: str, view: pd.DataFrame, owner_col: str
+) -> pd.DataFrame:
+    """Return an alignment's counties: one row per county with accounts, its rep and white space.
+
+    `view` is the account view on data `version` holding alignment `ref`'s
+    owners in `owner_col` (today's or a scenario's); see
+    `engine.counties.county_territories`.
+    """
+    return _county_territories(ref, version, owner_col, MODEL_VERSION, view)
 
 
 def clear_data_cache() -> None:

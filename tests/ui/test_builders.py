@@ -1,4 +1,7 @@
-"""Map and chart builders return drawable objects with the right layers and data."""
+"""Chart builders return drawable objects with the right data; numbers read for people.
+
+The map builders are tested in test_maps.py.
+"""
 
 from __future__ import annotations
 
@@ -7,45 +10,8 @@ import json
 from tiny_data import make_dataset
 
 from engine.metrics import account_view, rep_loads
-from ui import charts, maps
+from ui import charts
 from ui import format as fmt
-
-
-def test_rep_colors_are_distinct_for_a_large_team():
-    ids = [f"R{i:02d}" for i in range(60)]
-    colors = maps.rep_colors(ids)
-    assert len(set(colors.values())) == 60
-
-
-def test_territory_map_has_accounts_outlines_and_homes():
-    dataset = make_dataset()
-    view = account_view(dataset)
-    deck = maps.territory_map(view, dataset.reps, outline_max_km=None)
-    spec = json.loads(deck.to_json())
-    ids = [layer["id"] for layer in spec["layers"]]
-    assert ids == ["territories", "accounts", "moved", "rep_homes", "removed_reps"]
-    # Shaded hulls without a stroke: one WebGL program fewer for the first map.
-    assert spec["layers"][0]["@@type"] == "SolidPolygonLayer"
-    accounts_layer = next(la for la in spec["layers"] if la["id"] == "accounts")
-    assert len(accounts_layer["data"]) == 4
-    tooltips = " ".join(d["title"] + " " + d["detail"] for d in accounts_layer["data"])
-    assert "Acme" in tooltips and "Rep: Dana Reyes" in tooltips and "Rep: Unassigned" in tooltips
-
-
-def test_outlines_leave_out_far_accounts():
-    dataset = make_dataset()
-    view = account_view(dataset)
-    # R1 owns three accounts near its home (40, -100) and A3, 850 km east at (40, -90).
-    view["owner_rep_id"] = view["owner_rep_id"].astype(object)
-    view["owner_rep_id"] = "R1"
-    view["lat"] = [40.0, 41.0, 40.0, 40.5]
-    view["lon"] = [-101.0, -100.0, -90.0, -99.5]
-    near = maps.territory_outlines(view, dataset.reps, max_km=200.0)
-    wide = maps.territory_outlines(view, dataset.reps, max_km=None)
-    near_lons = sorted(p[0] for p in near.set_index("rep_id").loc["R1", "polygon"])
-    wide_lons = sorted(p[0] for p in wide.set_index("rep_id").loc["R1", "polygon"])
-    assert near_lons == [-101.0, -100.0, -99.5]
-    assert -90.0 in wide_lons
 
 
 def test_load_chart_has_band_and_both_measures():
@@ -69,15 +35,6 @@ def test_formatting_for_people():
     assert fmt.ratio(2.345) == "2.3×"
 
 
-def test_basemap_can_be_left_out_for_offline_use():
-    dataset = make_dataset()
-    view = account_view(dataset)
-    online = json.loads(maps.territory_map(view, dataset.reps, basemap=True).to_json())
-    offline = json.loads(maps.territory_map(view, dataset.reps, basemap=False).to_json())
-    assert "cartocdn" in online["mapStyle"] or online.get("mapProvider") == "carto"
-    assert offline["mapStyle"] == "__MAP_STYLE__" and "mapProvider" not in offline
-
-
 def test_basemap_setting_from_the_environment(monkeypatch):
     from ui.state import use_basemap
 
@@ -85,46 +42,6 @@ def test_basemap_setting_from_the_environment(monkeypatch):
     assert use_basemap() is False
     monkeypatch.setenv("REALIGN_BASEMAP", "carto")
     assert use_basemap() is True
-
-
-def test_initial_view_frames_the_accounts():
-    import pandas as pd
-
-    us = maps.initial_view(pd.Series([25.5, 48.9]), pd.Series([-123.4, -70.3]))
-    # 53° of longitude across 900 px: 512·2^z/360 px per degree gives z ≈ 3.4.
-    assert 3.0 < us.zoom < 3.8 and -100 < us.longitude < -93
-    city = maps.initial_view(pd.Series([41.8, 42.0]), pd.Series([-87.8, -87.6]))
-    assert city.zoom > 8
-    empty = maps.initial_view(pd.Series([], dtype=float), pd.Series([], dtype=float))
-    assert 3 < empty.zoom < 4
-
-
-def test_moved_accounts_are_ringed_and_say_where_they_came_from():
-    dataset = make_dataset()
-    view = account_view(dataset)
-    view["plan"] = view["owner_rep_id"].mask(view["account_id"] == "A2", "R2")
-    spec = json.loads(
-        maps.territory_map(
-            view, dataset.reps, owner_col="plan", previous_col="owner_rep_id"
-        ).to_json()
-    )
-    moved = next(la for la in spec["layers"] if la["id"] == "moved")
-    assert len(moved["data"]) == 1
-    assert "Rep: Lee Park" in moved["data"][0]["detail"]
-    assert "Moved from Dana Reyes" in moved["data"][0]["detail"]
-    # Plain-text fields: the template holds the markup, Streamlit escapes the values.
-    deck = maps.territory_map(view, dataset.reps)
-    assert deck._tooltip["html"] == "<b>{title}</b><br/>{detail}"
-    assert all("<" not in d["detail"] for la in spec["layers"] for d in la["data"])
-
-
-def test_a_map_with_no_placed_account_still_draws_the_reps():
-    dataset = make_dataset()
-    view = account_view(dataset)
-    view[["lat", "lon"]] = float("nan")
-    spec = json.loads(maps.territory_map(view, dataset.reps).to_json())
-    layers = {la["id"]: la for la in spec["layers"]}
-    assert layers["accounts"]["data"] == [] and len(layers["rep_homes"]["data"]) == 2
 
 
 def test_headcount_chart_has_three_panels_with_today_and_the_best_marked():
@@ -149,25 +66,3 @@ def test_headcount_chart_has_three_panels_with_today_and_the_best_marked():
     # Today's rule in every panel; the best-profit diamond only on profit.
     assert all(len(panel["layer"]) >= 2 for panel in spec["vconcat"])
     assert len(spec["vconcat"][2]["layer"]) == 3 and len(spec["vconcat"][0]["layer"]) == 2
-
-
-def test_map_skeleton_has_the_maps_layers_and_shows_nothing():
-    dataset = make_dataset()
-    full = json.loads(maps.territory_map(account_view(dataset), dataset.reps).to_json())
-    skeleton = json.loads(maps.map_skeleton().to_json())
-
-    def kinds(spec):
-        return [(layer["id"], layer["@@type"]) for layer in spec["layers"]]
-
-    # Same layers, so the browser reuses what it prepared for the frame when the data comes.
-    assert kinds(skeleton) == kinds(full)
-    for layer in skeleton["layers"]:
-        assert len(layer["data"]) == 1  # one row: an empty layer is never drawn, so never prepared
-        row = layer["data"][0]
-        for colour in ("fill", "color", "outline"):
-            if colour in row:
-                assert row[colour][3] == 0, (layer["id"], colour)
-        line = layer.get("getLineColor")  # a fixed colour, or "@@=column"
-        if isinstance(line, str):
-            line = row[line.removeprefix("@@=")]
-        assert line is None or line[3] == 0, layer["id"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -84,6 +85,36 @@ class Server:
     url: str
     started: float
     log: Path
+
+
+LAYER_ID = re.compile(rb'"id":"([A-Za-z0-9_-]+)"')
+
+
+class MapFrames:
+    """Everything the server sends a page over its websocket, to read the maps' layers from.
+
+    Streamlit sends each map as the deck's JSON inside its messages, so a layer's
+    id and its features' properties can be found in the bytes. Attach before
+    `page.goto`.
+    """
+
+    def __init__(self, page) -> None:
+        self.frames: list[bytes] = []
+        page.on("websocket", self._follow)
+
+    def _follow(self, ws) -> None:
+        ws.on("framereceived", self._keep)
+
+    def _keep(self, payload) -> None:
+        self.frames.append(payload if isinstance(payload, bytes) else payload.encode())
+
+    def layer_ids(self) -> set[str]:
+        """Return the ids of every map layer sent so far (the deck's only `id` keys)."""
+        return {match.decode() for frame in self.frames for match in LAYER_ID.findall(frame)}
+
+    def count(self, needle: bytes) -> int:
+        """Return how often `needle` occurs in the largest message (the drawn map's)."""
+        return max((frame.count(needle) for frame in self.frames), default=0)
 
 
 def free_port() -> int:

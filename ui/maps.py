@@ -1,10 +1,10 @@
 """Pure pydeck builders: territories on a map of counties, from DataFrames, no Streamlit.
 
-Every map draws, bottom to top: the counties (each filled in the colour of the
-rep who holds it, counties with no accounts in the land colour, so the
-counties are the offline basemap's land too), the state borders, the accounts,
-the rings of moved accounts, the reps' home bases and the homes of reps a plan
-lets go. The shapes come from `engine.counties.map_shapes()` and the counties'
+Every map draws, bottom to top: the states as land with their borders (the
+offline basemap), the counties with accounts filled in the colour of the rep
+who holds them, the edges that mark split and white-space counties, the
+accounts, the rings of moved accounts, the reps' home bases and the homes of
+reps a plan lets go. The shapes come from `engine.counties.map_shapes()` and the counties'
 owners from `engine.counties.county_territories()`.
 """
 
@@ -245,15 +245,16 @@ def _county_features(
     names: dict[str, str],
     *,
     changes_only: bool,
-    basemap: bool,
-) -> dict:
-    """Return the counties as one GeoJSON FeatureCollection, each feature styled in its properties.
+    outline_state: str | None = None,
+) -> tuple[dict, dict]:
+    """Return the counties to fill and the county edges to mark, as GeoJSON FeatureCollections.
 
-    The features share their geometry with `shapes` (nothing is copied, nothing
-    in `shapes` is changed); each carries `fill`, `line` and `width` for the
-    layer's accessors and `title` and `detail` for the tooltip. One layer draws
-    owned, white-space, split and empty counties alike: a layer per kind would
-    send the outlines again and cost the browser another draw.
+    The first holds every county with accounts, each with its `fill` and its
+    tooltip's `title` and `detail`; the second only the edges that mean
+    something — split and white-space counties (and, zoomed to `outline_state`,
+    every county of that state) — with `line` and `width`. The features share
+    their geometry with `shapes` (nothing is copied, nothing in `shapes` is
+    changed).
     """
     styles: dict[str, tuple[list[int], list[int], float, str]] = {}
     before = {}
@@ -277,27 +278,30 @@ def _county_features(
             fill, line = _faded(fill), _faded(line)
         styles[fips] = (fill, line, width, _county_detail(row, names, other))
 
-    # With a street map under it, land is what the street map shows.
-    empty = ([*LAND[:3], 0] if basemap else list(LAND), list(COUNTY_LINE), COUNTY_WIDTH)
-    features = []
+    # Only counties with accounts are drawn: the land and the state borders are the
+    # basemap. Every county's outline would be 77,000 more vertices of line, which a
+    # browser without a GPU draws in software (seconds on the first map). Zoomed to one
+    # state, its empty counties are outlined too: there are few, and they say where
+    # nobody has an account.
+    filled, marks = [], []
     for feature in shapes.counties["features"]:
         props = feature["properties"]
-        style = styles.get(str(props["fips"]))
-        fill, line, width, detail = style if style else (*empty, "No accounts")
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": feature["geometry"],
-                "properties": {
-                    "fill": fill,
-                    "line": line,
-                    "width": width,
-                    "title": f"{props['name']}, {props['state']}",
-                    "detail": detail,
-                },
-            }
-        )
-    return {"type": "FeatureCollection", "features": features}
+        fips = str(props["fips"])
+        style = styles.get(fips)
+        if style is None:
+            if outline_state is None or props["state"] != outline_state:
+                continue
+            style = ([0, 0, 0, 0], list(COUNTY_LINE), COUNTY_WIDTH, "No accounts")
+        fill, line, width, detail = style
+        title = f"{props['name']}, {props['state']}"
+        base = {"type": "Feature", "geometry": feature["geometry"]}
+        filled.append({**base, "properties": {"fill": fill, "title": title, "detail": detail}})
+        if width > COUNTY_WIDTH or props["state"] == outline_state:
+            marks.append({**base, "properties": {"line": line, "width": width}})
+    return (
+        {"type": "FeatureCollection", "features": filled},
+        {"type": "FeatureCollection", "features": marks},
+    )
 
 
 # -- accounts and reps -------------------------------------------------------------------
@@ -417,7 +421,8 @@ def territory_map(
     and `counties` the alignment's `engine.counties.county_territories(accounts,
     owner_col)`: a county with accounts is filled in its rep's colour (paler
     where the rep holds only part of it, edged dark when it is split), white
-    space is marked orange, a county with no accounts is land with a thin edge.
+    space is marked orange; a county with no accounts is land (outlined when the
+    map is zoomed to `state`).
 
     With `previous_col` (another owner column) accounts whose owner differs
     are ringed in their new rep's colour and say who had them;
@@ -431,16 +436,16 @@ def territory_map(
     (lat/lon and home_lat/home_lon columns; two maps given the same frame get
     the same view), else every placed account and home, into a map at least
     `width_px` wide and `height_px` high. `basemap=True` adds the street map
-    (which needs the internet); without it the counties are the basemap.
+    (which needs the internet); without it the states are the basemap.
     """
     colors = colors or rep_colors(list(reps["rep_id"]))
     names = _rep_names(reps, removed)
     pts, rings = _account_points(accounts, owner_col, previous_col, colors, names, changes_only)
     homes = _homes(reps, colors, added, changes_only)
     gone = _gone(removed)
-    features = _county_features(
+    filled, marks = _county_features(
         shapes, counties, previous_counties, colors, names,
-        changes_only=changes_only, basemap=basemap,
+        changes_only=changes_only, outline_state=state,
     )  # fmt: skip
     if state is not None:
         if state not in shapes.bounds:
@@ -449,12 +454,23 @@ def territory_map(
     else:
         lat, lon = _points(view_of) if view_of is not None else _points(accounts, reps, removed)
         view = initial_view(lat, lon, width_px, height_px)
-    return _deck(features, shapes.states, pts, rings, homes, gone, view, basemap)
+    return _deck(_land(shapes, basemap), filled, marks, pts, rings, homes, gone, view, basemap)
+
+
+def _land(shapes: MapShapes, basemap: bool) -> dict:
+    """Return the states as land with borders: the offline basemap (transparent over streets)."""
+    fill = [*LAND[:3], 0] if basemap else list(LAND)
+    features = [
+        {**feature, "properties": {"fill": fill, "title": "", "detail": ""}}
+        for feature in shapes.states["features"]
+    ]
+    return {"type": "FeatureCollection", "features": features}
 
 
 def _deck(
-    counties: dict,
     states: dict,
+    counties: dict,
+    marks: dict,
     pts: pd.DataFrame,
     rings: pd.DataFrame,
     homes: pd.DataFrame,
@@ -464,30 +480,38 @@ def _deck(
 ) -> pdk.Deck:
     """Return the map's layers over the given rows (the layer set is the same for every map)."""
     pixels = "'pixels'"  # quoted: pydeck reads a bare string as an accessor
-    # Six layers, and only two draw lines (each stroke is a PathLayer, and a
-    # browser without a GPU draws WebGL in software: a stroked territory layer
-    # once more than doubled the first map's drawing time, 1.3 s → 3.2 s).
+    # A browser without a GPU draws WebGL in software, and lines cost most there: the
+    # state borders and the few marked county edges are the only lines, and both use
+    # the same path shader, prepared once (by the skeleton, before the data arrives).
     layers = [
+        pdk.Layer(
+            "GeoJsonLayer",
+            states,
+            id="states",
+            filled=True,
+            stroked=True,
+            get_fill_color="properties.fill",
+            get_line_color=list(STATE_LINE),
+            get_line_width=STATE_WIDTH,
+            line_width_units=pixels,
+        ),
         pdk.Layer(
             "GeoJsonLayer",
             counties,
             id="counties",
             filled=True,
-            stroked=True,
+            stroked=False,
             get_fill_color="properties.fill",
-            get_line_color="properties.line",
-            get_line_width="properties.width",
-            line_width_units=pixels,
             pickable=True,
         ),
         pdk.Layer(
             "GeoJsonLayer",
-            states,
-            id="state_lines",
+            marks,
+            id="county_marks",
             filled=False,
             stroked=True,
-            get_line_color=list(STATE_LINE),
-            get_line_width=STATE_WIDTH,
+            get_line_color="properties.line",
+            get_line_width="properties.width",
             line_width_units=pixels,
         ),
         pdk.Layer(
@@ -565,9 +589,9 @@ def map_skeleton(
     """Return the territory map's layers with nothing to see yet, framing the lower 48 states.
 
     Every layer holds one invisible row (an empty layer is never drawn, so its
-    shaders are never prepared). Given `shapes`, the counties and state
-    borders are drawn as the bare basemap instead: the place shows at once, at
-    the cost of sending the outlines twice.
+    shaders are never prepared). Given `shapes`, the states are drawn as the
+    bare basemap: the country shows at once, and its borders prepare the line
+    shader the county marks use too.
     """
     clear = [0, 0, 0, 0]
     view = fit_bounds(LOWER_48, width_px, height_px)
@@ -576,20 +600,17 @@ def map_skeleton(
     text = {"title": "", "detail": ""}
     colours = {"color": clear, "outline": clear, "line": clear}
     one = pd.DataFrame([{**where, **text, **colours, "rep_id": "", "radius": 1}])
-    if shapes is not None:
-        counties = _county_features(shapes, None, None, {}, {}, changes_only=False, basemap=basemap)
-        states = shapes.states
-    else:
-        square = [[[lon, lat], [lon + 0.01, lat], [lon + 0.01, lat + 0.01], [lon, lat]]]
-        props = {"fill": clear, "line": clear, "width": 0, **text}
-        feature = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": square}}
-        counties = {"type": "FeatureCollection", "features": [{**feature, "properties": props}]}
-        states = {"type": "FeatureCollection", "features": [{**feature, "properties": {}}]}
-    deck = _deck(counties, states, one, one, one, one, view, basemap)
-    if shapes is None:
-        for layer in deck.layers:  # rings and borders drawn in a fixed colour too
-            if isinstance(getattr(layer, "get_line_color", None), list):
-                layer.get_line_color = clear
+    square = [[[lon, lat], [lon + 0.01, lat], [lon + 0.01, lat + 0.01], [lon, lat]]]
+    feature = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": square}}
+    props = {"fill": clear, "line": clear, "width": 0, **text}
+    invisible = {"type": "FeatureCollection", "features": [{**feature, "properties": props}]}
+    states = _land(shapes, basemap) if shapes is not None else invisible
+    deck = _deck(states, invisible, invisible, one, one, one, one, view, basemap)
+    for layer in deck.layers:  # rings and borders drawn in a fixed colour too
+        if isinstance(getattr(layer, "get_line_color", None), list) and (
+            shapes is None or layer.id != "states"
+        ):
+            layer.get_line_color = clear
     return deck
 
 

@@ -108,9 +108,20 @@ def layers_of(deck) -> dict[str, dict]:
 
 
 def county_props(deck) -> dict[str, dict]:
-    """Return each county feature's properties by its name."""
-    features = layers_of(deck)["counties"]["data"]["features"]
-    return {f["properties"]["title"].split(",")[0]: f["properties"] for f in features}
+    """Return each filled county's properties by its name, with its marked edge if it has one."""
+    layers = layers_of(deck)
+    features = layers["counties"]["data"]["features"]
+    props = {f["properties"]["title"].split(",")[0]: dict(f["properties"]) for f in features}
+    marks = layers["county_marks"]["data"]["features"]
+    for feature, mark in zip(_marked(features, marks), marks, strict=True):
+        props[feature["properties"]["title"].split(",")[0]].update(mark["properties"])
+    return props
+
+
+def _marked(features: list[dict], marks: list[dict]) -> list[dict]:
+    """Return the filled feature whose geometry each mark edges, in the marks' order."""
+    by_shape = {json.dumps(f["geometry"], sort_keys=True): f for f in features}
+    return [by_shape[json.dumps(m["geometry"], sort_keys=True)] for m in marks]
 
 
 def draw(**kwargs):
@@ -125,38 +136,39 @@ R1, R2 = maps.rep_colors(["R1", "R2"]).values()
 # -- layers and styling ------------------------------------------------------------------
 
 
-def test_layers_bottom_to_top_with_the_counties_as_one_geojson_layer():
+def test_layers_bottom_to_top_with_the_counties_filled_and_only_their_marks_stroked():
     spec = spec_of(draw())
     ids = [(layer["id"], layer["@@type"]) for layer in spec["layers"]]
     assert ids == [
+        ("states", "GeoJsonLayer"),
         ("counties", "GeoJsonLayer"),
-        ("state_lines", "GeoJsonLayer"),
+        ("county_marks", "GeoJsonLayer"),
         ("accounts", "ScatterplotLayer"),
         ("moved", "ScatterplotLayer"),
         ("rep_homes", "ScatterplotLayer"),
         ("removed_reps", "ScatterplotLayer"),
     ]
-    counties = spec["layers"][0]
-    # Colours computed here and read from each feature: no layer per kind of county.
-    assert counties["getFillColor"] == "@@=properties.fill"
-    assert counties["getLineColor"] == "@@=properties.line"
-    assert counties["lineWidthUnits"] == "pixels"
-    assert len(counties["data"]["features"]) == 5
-    lines = spec["layers"][1]
-    assert lines["filled"] is False and lines["stroked"] is True
-    assert [f["properties"]["state"] for f in lines["data"]["features"]] == ["AA", "BB"]
+    states, counties, marks = spec["layers"][:3]
+    # The land and its borders: the offline basemap.
+    assert states["filled"] is True and states["stroked"] is True
+    assert [f["properties"]["fill"] for f in states["data"]["features"]] == [list(maps.LAND)] * 2
+    # Counties are filled, never stroked: lines are what a browser without a GPU draws slowest.
+    assert counties["stroked"] is False and counties["getFillColor"] == "@@=properties.fill"
+    assert len(counties["data"]["features"]) == 4  # the four with accounts; Elm has none
+    # Only the edges that mean something: split Birch, and white-space Cedar and Dogwood.
+    assert marks["filled"] is False and marks["getLineColor"] == "@@=properties.line"
+    assert len(marks["data"]["features"]) == 3
 
 
 def test_each_county_is_filled_by_what_it_is():
     props = county_props(draw())
-    # Owned: its rep's colour, a thin grey edge.
+    # Owned: its rep's colour, no marked edge.
     assert props["Ash"]["fill"] == [*R1, maps.TERRITORY_ALPHA]
-    assert props["Ash"]["line"] == list(maps.COUNTY_LINE)
-    assert props["Ash"]["width"] == maps.COUNTY_WIDTH
+    assert "line" not in props["Ash"]
     # Split: the top rep's colour, lighter by its 60 % share, and a thick dark edge.
     assert props["Birch"]["fill"] == [*R1, round(maps.TERRITORY_ALPHA * 0.6)]
     assert props["Birch"]["line"] == list(maps.SPLIT_LINE)
-    assert props["Birch"]["width"] > props["Ash"]["width"]
+    assert props["Birch"]["width"] == maps.SPLIT_WIDTH
     # No active customer: its rep's colour, paler still, edged orange.
     assert props["Cedar"]["fill"][:3] == list(R2)
     assert props["Cedar"]["fill"][3] < maps.TERRITORY_ALPHA
@@ -165,10 +177,16 @@ def test_each_county_is_filled_by_what_it_is():
     assert props["Dogwood"]["fill"] == list(maps.UNOWNED_FILL)
     assert props["Dogwood"]["line"] == list(maps.WHITE_SPACE_LINE)
     assert props["Dogwood"]["fill"] != props["Cedar"]["fill"]
-    # No accounts: land with a thin edge.
-    assert props["Elm"]["fill"] == list(maps.LAND)
+    # No accounts: not drawn over the land.
+    assert "Elm" not in props
+
+
+def test_zoomed_to_a_state_its_empty_counties_are_outlined():
+    props = county_props(draw(state="BB"))
+    assert props["Elm"]["fill"][3] == 0 and props["Elm"]["detail"] == "No accounts"
     assert props["Elm"]["line"] == list(maps.COUNTY_LINE)
-    assert props["Elm"]["detail"] == "No accounts"
+    assert props["Dogwood"]["line"] == list(maps.WHITE_SPACE_LINE)  # its mark, not a plain edge
+    assert "line" not in props["Ash"]  # another state's counties are not edged
 
 
 def test_a_county_with_its_marks_missing_is_drawn_as_owned():
@@ -176,15 +194,15 @@ def test_a_county_with_its_marks_missing_is_drawn_as_owned():
     counties = counties.astype({"white_space": object, "split": object})
     counties.loc[counties["fips"] == "01005", ["white_space", "split"]] = [pd.NA, pd.NA]
     cedar = county_props(draw(counties=counties))["Cedar"]
-    assert cedar["fill"] == [*R2, maps.TERRITORY_ALPHA] and cedar["line"] == list(maps.COUNTY_LINE)
+    assert cedar["fill"] == [*R2, maps.TERRITORY_ALPHA] and "line" not in cedar
 
 
-def test_without_counties_every_county_is_land_and_the_street_map_shows_through():
-    offline = county_props(draw(counties=None))
-    assert {p["fill"][3] for p in offline.values()} == {255}
-    street = county_props(draw(counties=None, basemap=True))
-    assert {p["fill"][3] for p in street.values()} == {0}
-    assert {tuple(p["line"]) for p in street.values()} == {maps.COUNTY_LINE}
+def test_without_counties_the_land_is_drawn_and_the_street_map_shows_through():
+    offline = layers_of(draw(counties=None))
+    assert offline["counties"]["data"]["features"] == []
+    assert {f["properties"]["fill"][3] for f in offline["states"]["data"]["features"]} == {255}
+    street = layers_of(draw(counties=None, basemap=True))
+    assert {f["properties"]["fill"][3] for f in street["states"]["data"]["features"]} == {0}
 
 
 def test_the_shapes_are_not_changed_by_drawing():
@@ -297,7 +315,7 @@ def test_changes_only_fades_all_but_the_moved_accounts_and_the_counties_that_cha
     assert props["Ash"]["fill"] == plain["Ash"]["fill"]
     for name in ("Birch", "Cedar", "Dogwood"):
         assert props[name]["fill"][3] == round(plain[name]["fill"][3] * maps.FADE), name
-        assert props[name]["line"][3] < plain[name]["line"][3], name
+        assert props[name]["line"][3] < plain[name]["line"][3], name  # their marks fade too
     dots = {d["title"]: d["color"][3] for d in layers_of(faded)["accounts"]["data"]}
     assert dots["Birch"] == 200 and dots["Acme"] < 100
     assert layers_of(faded)["moved"]["data"] == layers_of(full)["moved"]["data"]
@@ -423,9 +441,17 @@ def test_the_map_sends_each_outline_once_and_grows_with_the_counties():
     view, reps = view_and_reps()
     sizes = {}
     for n in (10, 20):
-        text = maps.territory_map(view, reps, shapes=grid_shapes(n)).to_json()
+        shapes = grid_shapes(n)
+        counties = pd.DataFrame(
+            {
+                "fips": [f["properties"]["fips"] for f in shapes.counties["features"]],
+                "rep_id": "R1", "reps": 1, "split": False, "share": 1.0, "white_space": "",
+                "accounts": 1, "potential": 1.0,
+            }
+        )  # fmt: skip
+        text = maps.territory_map(view, reps, shapes=shapes, counties=counties).to_json()
         sizes[n] = len(text)
-        # Every county's and state's geometry once: nothing drawn twice from a copy.
+        # Every county's and state's geometry once (no county is marked): nothing sent twice.
         assert text.count('"Polygon"') == n * 10 + 1
         assert "\n" not in text  # compact: no indentation
     assert 1.8 < sizes[20] / sizes[10] < 2.1
@@ -457,12 +483,12 @@ def test_map_skeleton_has_the_maps_layers_and_shows_nothing():
         assert line is None or line[3] == 0, layer["id"]
 
 
-def test_map_skeleton_with_shapes_draws_the_bare_counties_and_states():
+def test_map_skeleton_with_shapes_draws_the_land_and_its_borders():
     skeleton = layers_of(maps.map_skeleton(shapes=make_shapes()))
-    features = skeleton["counties"]["data"]["features"]
-    assert len(features) == 5
-    assert {tuple(f["properties"]["fill"]) for f in features} == {maps.LAND}
-    assert skeleton["state_lines"]["getLineColor"] == list(maps.STATE_LINE)
+    features = skeleton["states"]["data"]["features"]
+    assert len(features) == 2 and {tuple(f["properties"]["fill"]) for f in features} == {maps.LAND}
+    assert skeleton["states"]["getLineColor"] == list(maps.STATE_LINE)
+    assert len(skeleton["counties"]["data"]["features"]) == 1  # one invisible row
 
 
 # -- legend ------------------------------------------------------------------------------

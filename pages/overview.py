@@ -9,7 +9,7 @@ from engine.metrics import MetricSettings, account_view, rep_loads, score_alignm
 from engine.schema import TODAY_ALIGNMENT
 from engine.store import Dataset
 from ui import format as fmt
-from ui import maps
+from ui import links, maps, tables
 from ui.state import (
     ensure_app_shell,
     load_county_territories,
@@ -24,11 +24,11 @@ MAP_HEIGHT = 560
 st.title("Today's territories")
 head = st.container()
 map_slot = st.empty()
-# The map's frame goes out first, its layers holding no rows: the browser loads
-# the map code and prepares the layers' shaders while the numbers below are
-# computed, then draws the accounts into the same map.
+# The map's frame goes out first, with the states and no accounts: the browser
+# loads the map code, prepares the layers' shaders and shows the country while
+# the numbers below are computed, then draws the territories into the same map.
 map_slot.pydeck_chart(
-    maps.map_skeleton(basemap=use_basemap(), height_px=MAP_HEIGHT),
+    maps.map_skeleton(basemap=use_basemap(), shapes=load_map_shapes(), height_px=MAP_HEIGHT),
     height=MAP_HEIGHT,
     key="overview_map",
 )
@@ -52,11 +52,13 @@ if dataset.accounts.empty or dataset.reps.empty:
     st.stop()
 
 view, loads, forecast_ok = _today(version, dataset)
+state, _ = links.parse_state(st.query_params, set(view["state"].dropna().str.upper()))
 counties = load_county_territories(TODAY_ALIGNMENT, version, view, "owner_rep_id")
+shapes = load_map_shapes()
 map_slot.pydeck_chart(
     maps.territory_map(
-        view, dataset.reps, shapes=load_map_shapes(), counties=counties,
-        basemap=use_basemap(), height_px=MAP_HEIGHT,
+        view, dataset.reps, shapes=shapes, counties=counties, basemap=use_basemap(),
+        state=state if state in shapes.bounds else None, height_px=MAP_HEIGHT,
     ),
     height=MAP_HEIGHT,
     key="overview_map",
@@ -116,6 +118,33 @@ spread[3].metric(
     help=f"Potential-weighted: {fmt.km(kpis.potential_weighted_km)}.",
 )
 
+places = head.columns(4)
+split = counties[counties["split"]]
+places[0].metric(
+    "Counties split between reps",
+    fmt.count(kpis.split_counties),
+    help="A county whose accounts more than one rep holds: territories that overlap on the "
+    f"map. {fmt.count(len(counties))} counties have accounts.",
+)
+places[1].metric(
+    "White-space potential",
+    fmt.money(kpis.white_space_potential),
+    help="Potential in counties with accounts but no rep, or with TAV but no active "
+    "customer: where coverage is missing.",
+)
+places[2].metric(
+    "Accounts beyond reach",
+    fmt.count(kpis.far_accounts),
+    help=f"More than {fmt.km(SETTINGS.far_km)} from their rep's home: "
+    f"{fmt.money(kpis.far_revenue)} of revenue.",
+)
+places[3].metric(
+    "Overloaded reps",
+    fmt.count(kpis.overloaded_reps),
+    help=f"Workload above capacity (× {fmt.count(SETTINGS.hours_per_fte)} h per FTE) by more "
+    f"than {fmt.pct(SETTINGS.band)}; {kpis.underloaded_reps} are under-loaded.",
+)
+
 head.caption(
     f"{fmt.count(kpis.reps_outside_potential_band)} of {kpis.reps} reps are more than "
     f"{fmt.pct(SETTINGS.band)} off their potential target · "
@@ -126,25 +155,40 @@ head.caption(
 )
 
 st.html(maps.legend_html(maps.legend_of(view, counties=counties)))
+with st.expander(
+    f"Split and white-space counties ({fmt.count(len(split))} split, "
+    f"{fmt.count(int((counties['white_space'] != '').sum()))} white space)"
+):
+    st.dataframe(
+        tables.county_gaps(tables.accounts_in_state(counties, state), loads),
+        hide_index=True,
+        width="stretch",
+        column_config={"Potential ($)": st.column_config.NumberColumn(format="localized")},
+    )
 
 from ui import charts  # altair takes a moment to import: after the map is out
 
 st.subheader("Load per rep against the target band")
 st.altair_chart(charts.load_vs_band(loads, SETTINGS.band), width="stretch")
 
+shown = loads
+local = tables.reps_in_state(view, ["owner_rep_id"], state)
+if local is not None:
+    shown = loads[loads["rep_id"].isin(local)]
+    st.caption(f"The {fmt.count(len(shown))} reps who hold accounts in {state}.")
 table = pd.DataFrame(
     {
-        "Rep": loads["name"],
-        "Home": loads["home_city"],
-        "FTE": loads["capacity"],
-        "Accounts": loads["accounts"],
-        "Potential ($M)": loads["potential"] / 1e6,
-        "Potential vs target": loads["potential_index"] * 100,
-        "Revenue ($M)": loads["revenue"] / 1e6,
-        "Workload (h)": loads["workload_hours"].round(),
-        "Utilisation": loads["utilisation"] * 100,
-        "Mean km": loads["mean_km"],
-        "Far accounts": loads["far_accounts"],
+        "Rep": shown["name"],
+        "Home": shown["home_city"],
+        "FTE": shown["capacity"],
+        "Accounts": shown["accounts"],
+        "Potential ($M)": shown["potential"] / 1e6,
+        "Potential vs target": shown["potential_index"] * 100,
+        "Revenue ($M)": shown["revenue"] / 1e6,
+        "Workload (h)": shown["workload_hours"].round(),
+        "Utilisation": shown["utilisation"] * 100,
+        "Mean km": shown["mean_km"],
+        "Far accounts": shown["far_accounts"],
     }
 )
 st.dataframe(

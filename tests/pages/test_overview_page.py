@@ -12,6 +12,11 @@ from engine.store import REPO_ROOT, Store
 PAGE = str(REPO_ROOT / "pages" / "overview.py")
 
 
+def rep_table(at):
+    """Return the per-rep table (the county gaps are a table too)."""
+    return next(d.value for d in at.dataframe if "Potential ($M)" in d.value.columns)
+
+
 def test_overview_shows_kpis_map_and_loads(tiny_store_path):
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     assert not at.exception, at.exception
@@ -21,9 +26,10 @@ def test_overview_shows_kpis_map_and_loads(tiny_store_path):
     assert metrics["Revenue (last year)"] == "$250"
     assert metrics["Revenue spread"] == "2.0×"
     assert metrics["Potential (next 3 years)"].startswith("$")
-    assert "Potential ($M)" in at.dataframe[0].value.columns
+    assert metrics["Counties split between reps"] == "0"
+    assert metrics["White-space potential"].startswith("$")
     assert at.title[0].value == "Today's territories"
-    table = at.dataframe[0].value
+    table = rep_table(at)
     assert list(table["Rep"]) == ["Dana Reyes", "Lee Park"]
     assert list(table["Accounts"]) == [2, 1]
     # A2 is 111 km from home and A3 sits on its rep's home: nobody is beyond 250 km.
@@ -80,3 +86,18 @@ def test_overview_without_reps_says_so_and_leaves_no_empty_map(tmp_path, monkeyp
     assert not at.exception, at.exception
     assert any("No accounts or reps are loaded yet" in i.value for i in at.info)
     assert not at.get("deck_gl_json_chart")
+
+
+def test_a_state_in_the_link_zooms_the_map_and_keeps_its_reps_in_the_table(tiny_store_path):
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["state"] = "NE"
+    at.run()
+    assert not at.exception, at.exception
+    # Only Dana (R1) holds an account in Nebraska.
+    assert list(rep_table(at)["Rep"]) == ["Dana Reyes"]
+    deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    view = deck["initialViewState"]
+    assert 40.0 < view["latitude"] < 43.0 and -104.1 < view["longitude"] < -95.3  # Nebraska
+    everywhere = AppTest.from_file(PAGE, default_timeout=60).run()
+    national = json.loads(everywhere.get("deck_gl_json_chart")[0].proto.json)["initialViewState"]
+    assert view["zoom"] > national["zoom"]

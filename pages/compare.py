@@ -72,7 +72,17 @@ def _pickers(
         )
         or "potential"
     )  # fmt: skip
-    return links.CompareLink(a=a, b=b, more=tuple(more), measure=measure, qa=view.qa, qb=view.qb)
+    changes_only = st.toggle(
+        "Changes only",
+        value=view.changes_only,
+        key="cmp_changes_only",
+        help="Fade everything but the accounts and counties that have a different rep on "
+        "the other side.",
+    )
+    return links.CompareLink(
+        a=a, b=b, more=tuple(more), measure=measure, qa=view.qa, qb=view.qb, state=view.state,
+        changes_only=changes_only,
+    )  # fmt: skip
 
 
 def _rep_picker(wanted: str | None, reps: pd.Series) -> str | None:
@@ -88,7 +98,13 @@ def _rep_picker(wanted: str | None, reps: pd.Series) -> str | None:
     return rep or None
 
 
-def _maps(left: Alignment, right: Alignment, view: pd.DataFrame, names: dict[str, str]) -> dict:
+def _maps(
+    left: Alignment,
+    right: Alignment,
+    view: pd.DataFrame,
+    names: dict[str, str],
+    choice: links.CompareLink,
+) -> dict:
     """Draw the two alignments' maps side by side from the same view; return the decks."""
     counties = {
         a.ref: load_county_territories(a.ref, a.data_version, view, owner_column(a.ref))
@@ -97,6 +113,8 @@ def _maps(left: Alignment, right: Alignment, view: pd.DataFrame, names: dict[str
     # Both maps frame every account and both teams' homes: the same view on each side.
     frame = pd.concat([view[["lat", "lon"]], left.reps[HOMES], right.reps[HOMES]])
     decks, legend = {}, []
+    shapes = load_map_shapes()
+    state = choice.state if choice.state in shapes.bounds else None
     columns = st.columns(2)
     for side, column, this, other in (("left", columns[0], left, right), ("right", columns[1], right, left)):  # fmt: skip
         marks = dict(
@@ -112,10 +130,12 @@ def _maps(left: Alignment, right: Alignment, view: pd.DataFrame, names: dict[str
                 view,
                 this.reps,
                 **marks,
-                shapes=load_map_shapes(),
+                shapes=shapes,
                 previous_counties=counties[other.ref],
                 basemap=use_basemap(),
                 view_of=frame,
+                state=state,
+                changes_only=choice.changes_only,
                 height_px=MAP_HEIGHT,
             )
             st.pydeck_chart(decks[this.ref], height=MAP_HEIGHT, key=f"cmp_map_{side}")
@@ -135,13 +155,14 @@ def _kpis(alignments: dict[str, Alignment], base: str) -> pd.DataFrame:
     return table
 
 
-def _moves(left: Alignment, right: Alignment, view, reps, names, rep) -> pd.DataFrame:
+def _moves(left: Alignment, right: Alignment, view, reps, names, rep, state) -> pd.DataFrame:
     """Draw the accounts whose rep differs between the two sides; return the table."""
     moves = tables.moves(
-        view, owner_column(left.ref), owner_column(right.ref), reps, right.reasons,
-        rep=reps[rep] if rep else None,
+        tables.accounts_in_state(view, state), owner_column(left.ref), owner_column(right.ref),
+        reps, right.reasons, rep=reps[rep] if rep else None,
     )  # fmt: skip
-    st.markdown(f"#### Accounts with a different rep ({fmt.count(len(moves))})")
+    where = f" in {state}" if state else ""
+    st.markdown(f"#### Accounts with a different rep{where} ({fmt.count(len(moves))})")
     st.caption(
         f"From {_label(left.ref, names)} to {_label(right.ref, names)}: "
         f"{fmt.money(moves['Revenue ($)'].sum())} revenue, "
@@ -212,8 +233,9 @@ def main() -> None:
     def label(alignment: str) -> str:
         return _label(alignment, names)
 
+    states = set(dataset.accounts["state"].dropna().str.strip().str.upper())
     linked, problems = links.parse_compare(
-        st.query_params, set(saved["scenario_id"]), set(quota_plans["plan_id"])
+        st.query_params, set(saved["scenario_id"]), set(quota_plans["plan_id"]), states
     )
     for problem in problems:
         st.warning(f"This link could not be followed in full: {problem.text}.")
@@ -252,7 +274,7 @@ def main() -> None:
             )
 
     view = side_by_side(list(found.values()))
-    decks = _maps(left, right, view, names)
+    decks = _maps(left, right, view, names, choice)
     labelled = {_label(ref, names): found[ref] for ref in chosen}
     table = _kpis(labelled, _label(choice.a, names))
 
@@ -260,14 +282,17 @@ def main() -> None:
         label: rep_loads(view, a.reps, owner_col=owner_column(a.ref), settings=SETTINGS)
         for label, a in labelled.items()
     }
+    local = tables.reps_in_state(view, [owner_column(a.ref) for a in found.values()], choice.state)
     if choice.rep:
         loads = {k: v[v["rep_id"] == choice.rep] for k, v in loads.items()}
+    elif local is not None:
+        loads = {k: v[v["rep_id"].isin(local)] for k, v in loads.items()}
     st.markdown(f"#### {MEASURES[choice.measure]} per rep")
     st.altair_chart(
         charts.per_rep_comparison(loads, choice.measure, MEASURES[choice.measure], SETTINGS.band),
         width="stretch",
     )
-    moves = _moves(left, right, view, reps, names, choice.rep)
+    moves = _moves(left, right, view, reps, names, choice.rep, choice.state)
     _meeting(choice, labelled, view, table, loads, moves, decks[right.ref])
     panels.plans_comparison(quota_plans, choice.qa, choice.qb, label, version, choice.rep)
 

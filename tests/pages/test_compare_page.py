@@ -270,3 +270,28 @@ def test_plans_on_today_compare_even_without_saved_scenarios(tiny_store_path):
     assert not at.exception, at.exception
     assert any("No saved scenarios yet" in i.value for i in at.info)
     assert any("Quota, left ($)" in d.value.columns for d in at.dataframe)
+
+
+def test_a_link_with_a_state_and_changes_only_opens_on_both(store_with_scenario):
+    import json
+
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["b"] = SID
+    at.query_params["state"] = "NE"
+    at.query_params["changes"] = "only"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.toggle(key="cmp_changes_only").value is True
+    assert at.query_params["state"] == "NE" and at.query_params["changes"] == "only"
+    decks = [json.loads(d.proto.json) for d in at.get("deck_gl_json_chart")]
+    views = [d["initialViewState"] for d in decks]
+    assert views[0] == views[1] and 40.0 < views[0]["latitude"] < 43.0  # Nebraska, both sides
+    # Birch (A2, in Nebraska) is the one account that changes rep: it is the only one not faded.
+    dots = {p["title"]: p["color"][3] for p in layers(decks[1])["accounts"]["data"]}
+    assert dots["Birch"] > dots["Acme"]
+    at.toggle(key="cmp_changes_only").set_value(False).run()
+    assert "changes" not in at.query_params
+
+
+def layers(deck: dict) -> dict:
+    return {layer["id"]: layer for layer in deck["layers"]}

@@ -128,12 +128,12 @@ def _violations(run: ScenarioRun, reps: pd.Series) -> None:
     st.warning("Some bands could not be met:\n" + "\n".join(lines))
 
 
-def _moved_table(run: ScenarioRun, reps: pd.Series) -> None:
-    """Draw the accounts that change rep, filterable by rep, with a download."""
+def _moved_table(run: ScenarioRun, reps: pd.Series, state: str | None) -> None:
+    """Draw the accounts that change rep (in the chosen state), filterable by rep, with a download."""
     who = st.selectbox("Show moves of", ["Every rep", *sorted(reps)], key="rb_moved_rep")
     reasons = run.scenario.reasons
     table = tables.moves(
-        run.view,
+        tables.accounts_in_state(run.view, state),
         "owner_rep_id",
         run.scenario.owner_col,
         reps,
@@ -183,6 +183,8 @@ def _show(run: ScenarioRun, dataset: Dataset, version: str) -> None:
     counties = load_county_territories(
         record.scenario_id, version, run.view, run.scenario.owner_col
     )
+    shapes = load_map_shapes()
+    state, _ = links.parse_state(st.query_params, set(run.view["state"].dropna().str.upper()))
     marks = dict(
         owner_col=run.scenario.owner_col,
         counties=counties,
@@ -195,11 +197,12 @@ def _show(run: ScenarioRun, dataset: Dataset, version: str) -> None:
             run.view,
             run.reps,
             **marks,
-            shapes=load_map_shapes(),
+            shapes=shapes,
             previous_counties=load_county_territories(
                 TODAY, version, run.view, run.today.owner_col
             ),
             basemap=use_basemap(),
+            state=state if state in shapes.bounds else None,
             height_px=520,
         ),
         height=520,
@@ -208,8 +211,8 @@ def _show(run: ScenarioRun, dataset: Dataset, version: str) -> None:
     st.html(maps.legend_html(maps.legend_of(run.view, **marks)))
     loads = rep_loads(run.view, run.reps, owner_col=run.scenario.owner_col, settings=SETTINGS)
     st.altair_chart(charts.load_vs_band(loads, SETTINGS.band), width="stretch")
-    st.markdown("#### Accounts that change rep")
-    _moved_table(run, reps)
+    st.markdown("#### Accounts that change rep" + (f" in {state}" if state else ""))
+    _moved_table(run, reps, state)
 
 
 def _tradeoff_section(dataset: Dataset, version: str, spec: ScenarioSpec) -> None:

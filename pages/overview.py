@@ -24,11 +24,13 @@ MAP_HEIGHT = 560
 st.title("Today's territories")
 head = st.container()
 map_slot = st.empty()
-# The map's frame goes out first, with the states and no accounts: the browser
-# loads the map code, prepares the layers' shaders and shows the country while
-# the numbers below are computed, then draws the territories into the same map.
+# The map's frame goes out first, its layers holding one invisible row each: the
+# browser loads the map code and prepares the layers' shaders while the numbers
+# below are computed, then draws the territories into the same map. (Sending the
+# states with the frame shows the country sooner but makes the browser build
+# their outlines twice: the usable map came later.)
 map_slot.pydeck_chart(
-    maps.map_skeleton(basemap=use_basemap(), shapes=load_map_shapes(), height_px=MAP_HEIGHT),
+    maps.map_skeleton(basemap=use_basemap(), height_px=MAP_HEIGHT),
     height=MAP_HEIGHT,
     key="overview_map",
 )

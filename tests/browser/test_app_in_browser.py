@@ -21,6 +21,7 @@ from harness import (
     CHROMIUM,
     CHROMIUM_ARGS,
     MAP_CANVAS,
+    MapFrames,
     running_app,
     wait_for_drawn_map,
     wait_for_sized_maps,
@@ -108,6 +109,7 @@ def test_page_renders_without_errors(server, browser, path):
     )
     page.on("pageerror", lambda exc: js_errors.append(str(exc)))
     page.on("console", lambda msg: js_errors.append(msg.text) if msg.type == "error" else None)
+    frames = MapFrames(page)
     page.goto(f"{server.url}/{path}", wait_until="domcontentloaded")
     page.get_by_text(PAGES[path], exact=False).first.wait_for(timeout=60_000)
     # Streamlit shows a running indicator while the script runs; wait for it to settle.
@@ -117,6 +119,7 @@ def test_page_renders_without_errors(server, browser, path):
     if path == "":
         wait_for_sized_maps(page, count=1, min_px=300)
         wait_for_drawn_map(page)  # the accounts, not only the map's empty frame
+        assert_places_on_the_map(frames)
     page.wait_for_timeout(1500)  # let deck.gl and vega finish drawing before the screenshot
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{path or 'overview'}.png"), full_page=True)
@@ -134,6 +137,33 @@ def test_page_renders_without_errors(server, browser, path):
         and not (probes_only and path and "status of 404" in e)
     ]
     assert not app_errors, f"JavaScript errors on /{path}: {app_errors} {bad_responses}"
+    page.close()
+
+
+def assert_places_on_the_map(frames: MapFrames) -> None:
+    """Fail unless a map was sent with the states, the counties and their marks, with features."""
+    assert {"states", "counties", "county_marks", "accounts"} <= frames.layer_ids()
+    # The sample's 634 counties with accounts and 56 states, each a feature of the map.
+    assert frames.count(b'"type":"Feature"') > 600
+    assert frames.count(b'"title":"Travis, TX"') == 1  # Austin's county, with accounts
+
+
+def test_the_scenario_builder_draws_a_run_on_counties(server, browser, saved_scenario):
+    _, sid = saved_scenario
+    page = browser.new_page(viewport={"width": 1500, "height": 4000})
+    frames = MapFrames(page)
+    page.goto(f"{server.url}/rebalance?scenario={sid}", wait_until="domcontentloaded")
+    page.get_by_text(SCENARIO_NAME).first.wait_for(timeout=60_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+    )
+    wait_for_sized_maps(page, count=1, min_px=300)
+    wait_for_drawn_map(page)
+    assert_places_on_the_map(frames)
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.wait_for_timeout(1500)
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "rebalance-run.png"), full_page=True)
     page.close()
 
 
@@ -158,6 +188,7 @@ def test_a_shared_comparison_link_opens_in_a_fresh_browser(server, browser, save
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
         page = context.new_page()
+        frames = MapFrames(page)
         page.goto(f"{server.url}/compare?a=today&b={sid}", wait_until="domcontentloaded")
         page.get_by_text("Compare scenarios").first.wait_for(timeout=60_000)
         page.wait_for_function(
@@ -171,10 +202,12 @@ def test_a_shared_comparison_link_opens_in_a_fresh_browser(server, browser, save
         kpi_table.wait_for(state="visible", timeout=30_000)
         # The grid draws on a canvas; its accessible table (hidden) holds the cells' text.
         kpis = kpi_table.locator("table[role='grid']").text_content() or ""
-        assert "Accounts that change rep" in kpis and "Today" in kpis, kpis[:500]
+        # The grid renders the rows in view: the county KPIs sit near the top of the list.
+        assert "Counties split between reps" in kpis and "Today" in kpis, kpis[:500]
         assert page.locator("[data-testid='stException']").count() == 0
         assert page.locator("[data-testid='stAlertContentWarning']").count() == 0
         assert f"b={sid}" in page.url and "a=today" in page.url
+        assert_places_on_the_map(frames)
         page.wait_for_timeout(1500)  # let deck.gl finish drawing before the screenshot
         SHOTS.mkdir(exist_ok=True)
         page.screenshot(path=str(SHOTS / "shared-compare-link.png"), full_page=True)

@@ -644,7 +644,7 @@ def map_legend(
     grey = (120, 120, 120)
     entries = [
         (_css(grey, TERRITORY_ALPHA), AREA, "County in a rep's colour: that rep's territory"),
-        (_css(COUNTY_LINE, 255), OUTLINE, "Thin grey edge only: a county with no accounts"),
+        (_css(LAND), AREA, "Plain land: no accounts there"),
         (_css(grey, 200), DOT, "Account, in its rep's colour (larger = more revenue)"),
         (_css(HOME_OUTLINE), RING, "Rep's home base"),
     ]

@@ -496,7 +496,7 @@ def test_map_skeleton_with_shapes_draws_the_land_and_its_borders():
 
 def test_the_legend_lists_only_the_marks_on_the_map():
     plain = maps.map_legend()
-    assert [kind for _, kind, _ in plain] == ["area", "outline", "dot", "ring"]
+    assert [kind for _, kind, _ in plain] == ["area", "area", "dot", "ring"]
     every = maps.map_legend(
         has_moves=True, has_unowned=True, has_no_customer=True, has_split=True,
         has_new_reps=True, has_removed_reps=True,

@@ -163,11 +163,18 @@ def initial_view(
 
 
 def _points(*frames: pd.DataFrame | None) -> tuple[pd.Series, pd.Series]:
-    """Return the latitudes and longitudes of every account (lat, lon) and home (home_lat, home_lon)."""
+    """Return the latitudes and longitudes of every account (lat, lon) and home (home_lat, home_lon).
+
+    Accounts outside every county (a frame with `county_fips`) are left out while
+    others are in one: a stray point at 0, 0 would frame the Atlantic. The Data
+    page lists them.
+    """
     lats, lons = [], []
     for frame in frames:
         if frame is None:
             continue
+        if "county_fips" in frame and frame["county_fips"].notna().any():
+            frame = frame[frame["county_fips"].notna()]
         for lat, lon in (("lat", "lon"), ("home_lat", "home_lon")):
             if lat in frame and lon in frame:
                 lats.append(frame[lat].astype(float))

@@ -530,3 +530,15 @@ def test_the_legend_of_a_map_follows_its_data():
     assert "accounts with no rep" in quiet
     html = maps.legend_html(legend)
     assert html.count("<span style='display:inline-block") == len(legend)
+
+
+def test_an_account_outside_every_county_does_not_move_the_view():
+    view, reps = view_and_reps()
+    view = view.assign(county_fips="01001")
+    stray = view.iloc[[0]].assign(account_id="X", lat=0.0, lon=0.0, county_fips=pd.NA)
+    shapes = make_shapes()
+    plain = spec_of(maps.territory_map(view, reps, shapes=shapes))["initialViewState"]
+    with_stray = maps.territory_map(
+        pd.concat([view, stray], ignore_index=True), reps, shapes=shapes
+    )
+    assert spec_of(with_stray)["initialViewState"] == plain

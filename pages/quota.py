@@ -20,7 +20,7 @@ from engine.quota import (
 )
 from engine.schema import SCENARIO_NAME_MAX
 from engine.store import Dataset
-from ui import charts, links
+from ui import charts, links, tables
 from ui import format as fmt
 from ui import quota_panels as panels
 from ui import quota_view as view
@@ -178,7 +178,8 @@ def main() -> None:
     saved = get_store().scenarios()
     names = dict(zip(saved["scenario_id"], saved["name"], strict=True))
     options = [TODAY, *saved["scenario_id"]]
-    linked, problems = links.parse_quota(st.query_params, set(names))
+    states = set(dataset.accounts["state"].dropna().str.strip().str.upper())
+    linked, problems = links.parse_quota(st.query_params, set(names), states=states)
     _follow_alignment_link(linked, problems)
     _follow_plan_link(set(names), version)
     if st.session_state.get("q_alignment") not in options:
@@ -227,6 +228,12 @@ def main() -> None:
     panels.fairness_panel(plan)
     st.subheader("Per rep")
     table = view.per_rep_table(plan, risk, found.reps)
+    local = tables.reps_in_state(found.view, [found.owner_col], linked.state)
+    if local is not None:
+        table = table[plan.reps["rep_id"].astype(str).isin(local).to_numpy()]
+        st.caption(
+            f"The {len(table)} reps who hold accounts in {linked.state}; the plan covers all."
+        )
     st.dataframe(table, hide_index=True, width="stretch", column_config=panels.PER_REP_CONFIG)
     st.download_button(
         "Download the quotas (CSV)",

@@ -162,3 +162,12 @@ def test_a_saved_plan_can_be_deleted(tiny_store_path):
         assert store.quota_plans().empty
     finally:
         store.close()
+
+
+def test_a_state_in_the_link_keeps_its_reps_in_the_per_rep_table(tiny_store_path):
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params["state"] = "NE"
+    at.run()
+    assert not at.exception, at.exception
+    table = next(d.value for d in at.dataframe if "Chance to hit" in d.value.columns)
+    assert list(table["Rep"]) == ["Dana Reyes"]  # only Dana holds an account in Nebraska

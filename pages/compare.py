@@ -26,6 +26,7 @@ from ui import charts, links, maps, tables
 from ui import compare_view as compare_text
 from ui import format as fmt
 from ui import quota_panels as panels
+from ui.moves_panel import moves_table
 from ui.state import (
     ensure_app_shell,
     get_store,
@@ -168,20 +169,7 @@ def _moves(left: Alignment, right: Alignment, view, reps, names, rep, state) -> 
         f"{fmt.money(moves['Revenue ($)'].sum())} revenue, "
         f"{fmt.money(moves['Potential ($)'].sum())} potential. Click a column to sort."
     )
-    st.dataframe(
-        moves,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            c: st.column_config.NumberColumn(format="localized") for c in tables.MONEY_COLUMNS
-        },
-    )
-    st.download_button(
-        "Download these accounts (CSV)",
-        moves.to_csv(index=False).encode("utf-8-sig"),
-        file_name=f"compare-{left.ref}-{right.ref}.csv",
-        mime="text/csv",
-    )
+    moves_table(moves, "Download these accounts (CSV)", f"compare-{left.ref}-{right.ref}.csv")
     return moves
 
 

@@ -17,6 +17,7 @@ from engine.store import Dataset
 from ui import charts, links, maps, tables
 from ui import format as fmt
 from ui import scenario_view as text
+from ui.moves_panel import moves_table
 from ui.scenario_form import spec_form
 from ui.state import (
     ensure_app_shell,
@@ -144,19 +145,10 @@ def _moved_table(run: ScenarioRun, reps: pd.Series, state: str | None) -> None:
         f"{fmt.count(len(table))} accounts, {fmt.money(table['Revenue ($)'].sum())} revenue, "
         f"{fmt.money(table['Potential ($)'].sum())} potential."
     )
-    st.dataframe(
+    moves_table(
         table,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            c: st.column_config.NumberColumn(format="localized") for c in tables.MONEY_COLUMNS
-        },
-    )
-    st.download_button(
         "Download moved accounts (CSV)",
-        table.to_csv(index=False).encode("utf-8-sig"),
-        file_name=f"moves-{run.record.scenario_id}.csv",
-        mime="text/csv",
+        f"moves-{run.record.scenario_id}.csv",
         key="rb_download_moves",
     )
 

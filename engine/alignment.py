@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from engine.counties import county_territories
 from engine.metrics import AlignmentKPIs, MetricSettings, account_view, score_alignment
 from engine.roster import HIRED
 from engine.schema import TODAY_ALIGNMENT
@@ -38,8 +39,10 @@ class Alignment:
     owner in `owner_rep_id` and this alignment's in `owner_col` (the same column
     for today). `reps` are the alignment's reps with a `change` column ("" for a
     rep as today; "added", "placed", "edited", "moved"); `removed` today's reps it
-    lets go. `kpis` are scored on `data_version`, disruption against today's
-    owners. A scenario carries its saved `record` and typed `summary`.
+    lets go. `counties` are its `engine.counties.county_territories` (who holds
+    each county, split and white space). `kpis` are scored on `data_version`,
+    disruption against today's owners. A scenario carries its saved `record`
+    and typed `summary`.
     """
 
     ref: str  # "today" or the scenario id
@@ -48,6 +51,7 @@ class Alignment:
     owner_col: str
     reps: pd.DataFrame
     removed: pd.DataFrame
+    counties: pd.DataFrame
     kpis: AlignmentKPIs
     data_version: str  # the data it is scored on
     record: ScenarioRecord | None = None
@@ -106,6 +110,7 @@ def today_alignment(
     """
     settings = settings or MetricSettings()
     view = account_view(dataset, potential) if view is None else view
+    counties = county_territories(view, TODAY_COLUMN)
     return Alignment(
         ref=TODAY,
         name="Today",
@@ -113,7 +118,8 @@ def today_alignment(
         owner_col=TODAY_COLUMN,
         reps=dataset.reps.assign(change=""),
         removed=dataset.reps.iloc[0:0],
-        kpis=score_alignment(view, dataset.reps, settings=settings),
+        counties=counties,
+        kpis=score_alignment(view, dataset.reps, settings=settings, counties=counties),
         data_version=data_version,
     )
 
@@ -150,6 +156,7 @@ def scenario_alignment(
     view = today.view.copy()
     owners = assignments.set_index("account_id")["rep_id"]
     view[SCENARIO_COLUMN] = view["account_id"].map(owners).astype("string")
+    counties = county_territories(view, SCENARIO_COLUMN)
     return Alignment(
         ref=ref,
         name=name,
@@ -157,7 +164,10 @@ def scenario_alignment(
         owner_col=SCENARIO_COLUMN,
         reps=reps,
         removed=removed,
-        kpis=score_alignment(view, reps, owner_col=SCENARIO_COLUMN, settings=settings),
+        counties=counties,
+        kpis=score_alignment(
+            view, reps, owner_col=SCENARIO_COLUMN, settings=settings, counties=counties
+        ),
         data_version=today.data_version,
         record=record,
         summary=summary,

@@ -205,13 +205,15 @@ def score_alignment(
     owner_col: str = "owner_rep_id",
     settings: MetricSettings = MetricSettings(),
     baseline_col: str = "owner_rep_id",
+    counties: pd.DataFrame | None = None,
 ) -> AlignmentKPIs:
     """Return the KPIs of the alignment `owner_col` of an `account_view`.
 
     Disruption counts the accounts (and their revenue) whose rep in
     `owner_col` differs from `baseline_col` (today's owner by default); an
     account that had no owner before is not counted as moved. Split counties
-    and white space are read from `engine.counties.county_territories`.
+    and white space are read from `engine.counties.county_territories` (pass
+    `counties`, its answer for this alignment, when the caller has it already).
     """
     accounts = _scored(accounts, reps, owner_col)
     loads = rep_loads(accounts, reps, owner_col, settings)
@@ -229,7 +231,8 @@ def score_alignment(
         dtype=bool
     )
     revenue_total = float(accounts["revenue"].sum())
-    counties = county_territories(accounts, owner_col)
+    if counties is None:
+        counties = county_territories(accounts, owner_col)
     white_space = counties["white_space"] != ""
     moved_revenue = float(accounts.loc[moved, "revenue"].sum())
     return AlignmentKPIs(

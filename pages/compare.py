@@ -31,7 +31,6 @@ from ui.state import (
     ensure_app_shell,
     get_store,
     load_alignment,
-    load_county_territories,
     load_dataset,
     load_map_shapes,
     use_basemap,
@@ -107,10 +106,7 @@ def _maps(
     choice: links.CompareLink,
 ) -> dict:
     """Draw the two alignments' maps side by side from the same view; return the decks."""
-    counties = {
-        a.ref: load_county_territories(a.ref, a.data_version, view, owner_column(a.ref))
-        for a in (left, right)
-    }
+    counties = {a.ref: a.counties for a in (left, right)}
     # Both maps frame every account and both teams' homes: the same view on each side.
     frame = pd.concat([view[["lat", "lon"]], left.reps[HOMES], right.reps[HOMES]])
     decks, legend = {}, []

@@ -70,7 +70,7 @@ if not forecast_ok:
         "The history is too short to forecast from, so potential below is last year's "
         "revenue. Import more years of history on the **Data** page."
     )
-kpis = score_alignment(view, dataset.reps, settings=SETTINGS)
+kpis = score_alignment(view, dataset.reps, settings=SETTINGS, counties=counties)
 
 top = head.columns(4)
 top[0].metric("Reps", fmt.count(kpis.reps), help=f"Loaded cost {fmt.money(kpis.cost)} a year.")

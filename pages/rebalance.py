@@ -23,7 +23,6 @@ from ui.state import (
     ensure_app_shell,
     get_store,
     load_alignment,
-    load_county_territories,
     load_dataset,
     load_map_shapes,
     potential_or_none,
@@ -172,9 +171,7 @@ def _show(run: ScenarioRun, dataset: Dataset, version: str) -> None:
     _team_changes(run)
     _kpi_table(run)
     _violations(run, reps)
-    counties = load_county_territories(
-        record.scenario_id, version, run.view, run.scenario.owner_col
-    )
+    counties = run.scenario.counties
     shapes = load_map_shapes()
     state, _ = links.parse_state(st.query_params, set(run.view["state"].dropna().str.upper()))
     marks = dict(
@@ -190,9 +187,7 @@ def _show(run: ScenarioRun, dataset: Dataset, version: str) -> None:
             run.reps,
             **marks,
             shapes=shapes,
-            previous_counties=load_county_territories(
-                TODAY, version, run.view, run.today.owner_col
-            ),
+            previous_counties=run.today.counties,
             basemap=use_basemap(),
             state=state if state in shapes.bounds else None,
             height_px=520,

@@ -171,13 +171,13 @@ with st.expander(
 from ui import charts  # altair takes a moment to import: after the map is out
 
 st.subheader("Load per rep against the target band")
-st.altair_chart(charts.load_vs_band(loads, SETTINGS.band), width="stretch")
-
 shown = loads
 local = tables.reps_in_state(view, ["owner_rep_id"], state)
 if local is not None:
     shown = loads[loads["rep_id"].isin(local)]
     st.caption(f"The {fmt.count(len(shown))} reps who hold accounts in {state}.")
+st.altair_chart(charts.load_vs_band(shown, SETTINGS.band), width="stretch")
+
 table = pd.DataFrame(
     {
         "Rep": shown["name"],

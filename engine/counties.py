@@ -51,7 +51,7 @@ SHORE_DEGREES = 0.05  # about 4-5 km: farther than this from every county is not
 # under 2 MB of JSON (1.9 MB): a map page sends them to every browser that opens it.
 SIMPLIFY_TOLERANCE = 0.025
 COORD_DECIMALS = 3  # about 100 m: finer than a county map is ever drawn
-_CACHE_FORMAT = 1  # bump when the cached JSON's layout changes
+_CACHE_FORMAT = 2  # bump when the cached JSON's layout changes
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,9 @@ class MapShapes:
 
     counties: dict  # FeatureCollection; each feature's properties: {"fips", "name", "state"}
     states: dict  # FeatureCollection; properties: {"state", "name"}
+    # The lines two states share (no coastline), each drawn once: GeoJSON
+    # MultiLineString coordinates.
+    borders: list[list[list[float]]]
     # Per state USPS: (min_lon, min_lat, max_lon, max_lat), Alaska's west of −180.
     bounds: dict[str, tuple[float, float, float, float]]
 
@@ -335,6 +338,17 @@ def build_map_shapes() -> MapShapes:
             else shapely.simplify(own, SIMPLIFY_TOLERANCE)
         )
     states_simple = np.array(state_geometry, dtype=object)
+    # A shared edge is on both states' boundaries and on neither's coast: drawing each
+    # state's outline would draw it twice and the coastline too.
+    land = shapely.coverage_union_all(states_simple)
+    shared = shapely.difference(
+        shapely.union_all(shapely.boundary(states_simple)), shapely.boundary(land)
+    )
+    borders = [
+        xy.tolist()
+        for arc in shapely.get_parts(shapely.line_merge(shared))
+        if len(xy := np.round(shapely.get_coordinates(arc), COORD_DECIMALS)) >= 2
+    ]
     county_props = [
         {"fips": f, "name": n, "state": s}
         for f, n, s in zip(counties["fips"], counties["name"], counties["state"], strict=True)
@@ -349,6 +363,7 @@ def build_map_shapes() -> MapShapes:
     return MapShapes(
         counties=_collection(simple, county_props),
         states=_collection(states_simple, state_props),
+        borders=borders,
         bounds=bounds,
     )
 
@@ -358,6 +373,7 @@ def _to_json(shapes: MapShapes) -> str:
         "format": _CACHE_FORMAT,
         "counties": shapes.counties,
         "states": shapes.states,
+        "borders": shapes.borders,
         "bounds": shapes.bounds,
     }
     return json.dumps(body, separators=(",", ":"), allow_nan=False)
@@ -374,9 +390,12 @@ def _from_json(text: str) -> MapShapes:
             if collection["type"] != "FeatureCollection" or not collection["features"]:
                 raise ValueError("not a feature collection")
         bounds = {str(k): tuple(float(x) for x in v) for k, v in body["bounds"].items()}
+        borders = body["borders"]
+        if not isinstance(borders, list):
+            raise ValueError("borders are not a list of lines")
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"not a map shapes cache: {exc}") from exc
-    return MapShapes(counties=counties, states=states, bounds=bounds)
+    return MapShapes(counties=counties, states=states, borders=borders, bounds=bounds)
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -1,10 +1,18 @@
 """Pure pydeck builders: territories on a map of counties, from DataFrames, no Streamlit.
 
-Every map draws, bottom to top: the states as land with their borders (the
-offline basemap), the counties with accounts filled in the colour of the rep
-who holds them, the edges that mark split and white-space counties, the
-accounts, the rings of moved accounts, the reps' home bases and the homes of
-reps a plan lets go. The shapes come from `engine.counties.map_shapes()` and the counties'
+Every map draws, bottom to top: the sea, the states as land and their shared
+borders (the offline basemap), the counties with accounts filled in the colour
+of the rep who holds them, the edges that mark split and white-space counties,
+the accounts, the rings of moved accounts, the reps' home bases and the homes
+of reps a plan lets go.
+
+No layer draws a line. A browser without a GPU draws WebGL in software, where
+a path costs some fifty times what an area of the same extent costs (about a
+second a frame for the state and county edges of the sample's map, against a
+fiftieth for the counties' fill). So borders and edges are thin areas: each line
+widened by `band` to its width in pixels at the map's first view. Zoomed in by
+hand they widen with the map; the state filter redraws them at the state's
+scale. The shapes come from `engine.counties.map_shapes()` and the counties'
 owners from `engine.counties.county_territories()`.
 """
 
@@ -19,6 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import pydeck as pdk
+import shapely
 from pydeck.bindings.json_tools import default_serialize
 
 from engine.metrics import moved_mask
@@ -42,11 +51,13 @@ NEW_REP_OUTLINE: RGBA = (0, 170, 70, 255)
 REMOVED_REP_OUTLINE: RGBA = (220, 30, 30, 255)
 HOME_OUTLINE: RGBA = (20, 20, 20, 255)
 
-# The offline basemap: land, county edges, state borders. Greys, so a map with
-# no territory on it shows no colour at all.
+# The offline basemap: sea, land, county edges, state borders. Quiet greys and a
+# pale blue, so a map with no territory on it shows where the coast is and no
+# other colour at all.
+SEA: RGBA = (222, 231, 238, 255)
 LAND: RGBA = (243, 241, 236, 255)
-COUNTY_LINE: RGBA = (150, 150, 150, 110)
-STATE_LINE: RGBA = (105, 105, 105, 220)
+COUNTY_LINE: RGBA = (150, 150, 150, 90)
+STATE_LINE: RGBA = (118, 118, 118, 255)
 # Territory areas: light enough that the dots of the same rep stand out on them.
 TERRITORY_ALPHA = 120
 # White space: counties with accounts and no rep are pale orange, counties with
@@ -58,7 +69,9 @@ NO_CUSTOMER_LIGHTER = 0.5
 SPLIT_LINE: RGBA = (40, 40, 40, 235)
 SPLIT_MIN_ALPHA = 30
 # Edge widths in pixels.
-COUNTY_WIDTH, WHITE_SPACE_WIDTH, SPLIT_WIDTH, STATE_WIDTH = 0.5, 1.5, 2.5, 1.0
+COUNTY_WIDTH, WHITE_SPACE_WIDTH, SPLIT_WIDTH, STATE_WIDTH = 1.0, 1.5, 2.5, 1.0
+# Band coordinates keep more decimals than outlines: a pixel is 0.005° at a state's zoom.
+BAND_DECIMALS = 5
 # What `changes_only` leaves of the unchanged: a quarter of their opacity.
 FADE = 0.25
 
@@ -69,6 +82,8 @@ MIN_ZOOM, MAX_ZOOM = 0.0, 11.0
 FRAME_PADDING_PX = 24
 # The narrowest a map is drawn at: a view fitted to it fits every wider map too.
 MAP_WIDTH_PX = 700
+# The same for one of two maps side by side (Compare): half a laptop's page, less the sidebar.
+HALF_MAP_WIDTH_PX = 400
 LOWER_48 = (-124.8, 24.4, -66.9, 49.4)  # framed when nothing is placed
 
 
@@ -162,6 +177,74 @@ def initial_view(
     )
 
 
+# -- lines as thin areas -------------------------------------------------------------------
+
+
+def pixel_degrees(zoom: float) -> float:
+    """Return how many degrees of longitude one pixel spans at a zoom (web mercator)."""
+    return 360.0 / (WORLD_PX * 2.0**zoom)
+
+
+def _to_mercator(xy: np.ndarray) -> np.ndarray:
+    """Return lon/lat as web-mercator x/y in degrees (a degree of y as wide as one of x)."""
+    lat = np.radians(np.clip(xy[:, 1], -85.05, 85.05))
+    return np.column_stack([xy[:, 0], np.degrees(np.log(np.tan(np.pi / 4 + lat / 2)))])
+
+
+def _from_mercator(xy: np.ndarray) -> np.ndarray:
+    lat = 2.0 * np.arctan(np.exp(np.radians(xy[:, 1]))) - np.pi / 2
+    return np.column_stack([xy[:, 0], np.degrees(lat)])
+
+
+def _multipolygon(pieces: np.ndarray) -> dict | None:
+    pieces = pieces[~shapely.is_empty(pieces)]
+    if not len(pieces):
+        return None
+    coordinates = [
+        [np.round(shapely.get_coordinates(ring), BAND_DECIMALS).tolist()
+         for ring in (piece.exterior, *piece.interiors)]
+        for piece in pieces
+    ]  # fmt: skip
+    return {"type": "MultiPolygon", "coordinates": coordinates}
+
+
+def bands(shapes: np.ndarray, width_px: np.ndarray | float, zoom: float) -> list[dict | None]:
+    """Return each line (or polygon's boundary) widened to its `width_px` pixels at `zoom`.
+
+    One GeoJSON MultiPolygon per shape, None for an empty one. The widening is
+    done in web-mercator space, so a band is as wide across as along the map at
+    every latitude; joins are mitred, ends flat.
+    """
+    shapes = np.asarray(shapes, dtype=object)
+    if not len(shapes):
+        return []
+    areas = np.isin(shapely.get_type_id(shapes), (3, 6))  # Polygon, MultiPolygon
+    lines = shapes.copy()
+    lines[areas] = shapely.boundary(shapes[areas])
+    half = (
+        np.broadcast_to(np.asarray(width_px, dtype=float), shapes.shape) * pixel_degrees(zoom) / 2
+    )
+    widened = shapely.buffer(
+        shapely.transform(lines, _to_mercator), half,
+        quad_segs=1, cap_style="flat", join_style="mitre", mitre_limit=2.0,
+    )  # fmt: skip
+    widened = shapely.transform(widened, _from_mercator)
+    return [_multipolygon(shapely.get_parts(geometry)) for geometry in widened]
+
+
+def state_borders(shapes: MapShapes, zoom: float) -> dict:
+    """Return the states' shared borders as a FeatureCollection of one band, `STATE_WIDTH` wide."""
+    # Some hundred lines and 3,000 points: widened in a hundredth of a second.
+    lines = [shapely.LineString(line) for line in shapes.borders]
+    geometry = (
+        bands(np.array([shapely.multilinestrings(lines)]), STATE_WIDTH, zoom)[0] if lines else None
+    )
+    features = (
+        [] if geometry is None else [{"type": "Feature", "geometry": geometry, "properties": {}}]
+    )
+    return {"type": "FeatureCollection", "features": features}
+
+
 def _points(*frames: pd.DataFrame | None) -> tuple[pd.Series, pd.Series]:
     """Return the latitudes and longitudes of every account (lat, lon) and home (home_lat, home_lon).
 
@@ -252,16 +335,17 @@ def _county_features(
     names: dict[str, str],
     *,
     changes_only: bool,
+    zoom: float,
     outline_state: str | None = None,
 ) -> tuple[dict, dict]:
     """Return the counties to fill and the county edges to mark, as GeoJSON FeatureCollections.
 
     The first holds every county with accounts, each with its `fill` and its
-    tooltip's `title` and `detail`; the second only the edges that mean
-    something — split and white-space counties (and, zoomed to `outline_state`,
-    every county of that state) — with `line` and `width`. The features share
-    their geometry with `shapes` (nothing is copied, nothing in `shapes` is
-    changed).
+    tooltip's `title` and `detail`, sharing its geometry with `shapes` (nothing
+    in `shapes` is changed); the second only the edges that mean something —
+    split and white-space counties (and, zoomed to `outline_state`, every county
+    of that state) — each a `band` as wide as its edge at `zoom`, with its
+    `fips`, colour `line` and `width` in pixels.
     """
     styles: dict[str, tuple[list[int], list[int], float, str]] = {}
     before = {}
@@ -290,7 +374,7 @@ def _county_features(
     # browser without a GPU draws in software (seconds on the first map). Zoomed to one
     # state, its empty counties are outlined too: there are few, and they say where
     # nobody has an account.
-    filled, marks = [], []
+    filled, edged, lines, widths = [], [], [], []
     for feature in shapes.counties["features"]:
         props = feature["properties"]
         fips = str(props["fips"])
@@ -302,9 +386,19 @@ def _county_features(
         fill, line, width, detail = style
         title = f"{props['name']}, {props['state']}"
         base = {"type": "Feature", "geometry": feature["geometry"]}
-        filled.append({**base, "properties": {"fill": fill, "title": title, "detail": detail}})
+        filled.append(
+            {**base, "properties": {"fips": fips, "fill": fill, "title": title, "detail": detail}}
+        )
         if width > COUNTY_WIDTH or props["state"] == outline_state:
-            marks.append({**base, "properties": {"line": line, "width": width}})
+            edged.append(feature["geometry"])
+            lines.append({"fips": fips, "line": line, "width": width})
+    outlines = shapely.from_geojson([json.dumps(geometry) for geometry in edged])
+    widths = np.array([props["width"] for props in lines], dtype=float)
+    marks = [
+        {"type": "Feature", "geometry": geometry, "properties": props}
+        for geometry, props in zip(bands(outlines, widths, zoom), lines, strict=True)
+        if geometry is not None
+    ]
     return (
         {"type": "FeatureCollection", "features": filled},
         {"type": "FeatureCollection", "features": marks},
@@ -450,10 +544,6 @@ def territory_map(
     pts, rings = _account_points(accounts, owner_col, previous_col, colors, names, changes_only)
     homes = _homes(reps, colors, added, changes_only)
     gone = _gone(removed)
-    filled, marks = _county_features(
-        shapes, counties, previous_counties, colors, names,
-        changes_only=changes_only, outline_state=state,
-    )  # fmt: skip
     if state is not None:
         if state not in shapes.bounds:
             raise ValueError(f"no outline for the state {state!r}")
@@ -461,11 +551,34 @@ def territory_map(
     else:
         lat, lon = _points(view_of) if view_of is not None else _points(accounts, reps, removed)
         view = initial_view(lat, lon, width_px, height_px)
-    return _deck(_land(shapes, basemap), filled, marks, pts, rings, homes, gone, view, basemap)
+    filled, marks = _county_features(
+        shapes, counties, previous_counties, colors, names,
+        changes_only=changes_only, zoom=view.zoom, outline_state=state,
+    )  # fmt: skip
+    return _deck(
+        _land(shapes, basemap), state_borders(shapes, view.zoom),
+        filled, marks, pts, rings, homes, gone, view, basemap,
+    )  # fmt: skip
+
+
+# The sea: a box round every US state and territory, Alaska's west of −180 included.
+_SEA_BOX = [[-250.0, -80.0], [20.0, -80.0], [20.0, 80.0], [-250.0, 80.0], [-250.0, -80.0]]
+
+
+def _sea(basemap: bool) -> dict:
+    """Return the sea behind the land (nothing over the street map, which has its own)."""
+    if basemap:
+        return {"type": "FeatureCollection", "features": []}
+    geometry = {"type": "Polygon", "coordinates": [_SEA_BOX]}
+    props = {"fill": list(SEA), "title": "", "detail": ""}
+    return {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "geometry": geometry, "properties": props}],
+    }
 
 
 def _land(shapes: MapShapes, basemap: bool) -> dict:
-    """Return the states as land with borders: the offline basemap (transparent over streets)."""
+    """Return the states as land: the offline basemap (transparent over streets)."""
     fill = [*LAND[:3], 0] if basemap else list(LAND)
     features = [
         {**feature, "properties": {"fill": fill, "title": "", "detail": ""}}
@@ -474,8 +587,16 @@ def _land(shapes: MapShapes, basemap: bool) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
+def _area_layer(data: dict, layer_id: str, color: str | list[int], pickable: bool = False):
+    return pdk.Layer(
+        "GeoJsonLayer", data, id=layer_id, filled=True, stroked=False,
+        get_fill_color=color, pickable=pickable,
+    )  # fmt: skip
+
+
 def _deck(
     states: dict,
+    borders: dict,
     counties: dict,
     marks: dict,
     pts: pd.DataFrame,
@@ -485,42 +606,16 @@ def _deck(
     view_state: pdk.ViewState,
     basemap: bool,
 ) -> pdk.Deck:
-    """Return the map's layers over the given rows (the layer set is the same for every map)."""
-    pixels = "'pixels'"  # quoted: pydeck reads a bare string as an accessor
-    # A browser without a GPU draws WebGL in software, and lines cost most there: the
-    # state borders and the few marked county edges are the only lines, and both use
-    # the same path shader, prepared once (by the skeleton, before the data arrives).
+    """Return the map's layers over the given rows (the layer set is the same for every map).
+
+    Areas and dots only, no line: see the module's note on software WebGL.
+    """
     layers = [
-        pdk.Layer(
-            "GeoJsonLayer",
-            states,
-            id="states",
-            filled=True,
-            stroked=True,
-            get_fill_color="properties.fill",
-            get_line_color=list(STATE_LINE),
-            get_line_width=STATE_WIDTH,
-            line_width_units=pixels,
-        ),
-        pdk.Layer(
-            "GeoJsonLayer",
-            counties,
-            id="counties",
-            filled=True,
-            stroked=False,
-            get_fill_color="properties.fill",
-            pickable=True,
-        ),
-        pdk.Layer(
-            "GeoJsonLayer",
-            marks,
-            id="county_marks",
-            filled=False,
-            stroked=True,
-            get_line_color="properties.line",
-            get_line_width="properties.width",
-            line_width_units=pixels,
-        ),
+        _area_layer(_sea(basemap), "sea", "properties.fill"),
+        _area_layer(states, "states", "properties.fill"),
+        _area_layer(borders, "state_borders", list(STATE_LINE)),
+        _area_layer(counties, "counties", "properties.fill", pickable=True),
+        _area_layer(marks, "county_marks", "properties.line"),
         pdk.Layer(
             "ScatterplotLayer",
             pts,
@@ -596,9 +691,8 @@ def map_skeleton(
     """Return the territory map's layers with nothing to see yet, framing the lower 48 states.
 
     Every layer holds one invisible row (an empty layer is never drawn, so its
-    shaders are never prepared). Given `shapes`, the states are drawn as the
-    bare basemap: the country shows at once, and its borders prepare the line
-    shader the county marks use too.
+    shaders are never prepared). Given `shapes`, the sea, the land and the state
+    borders are drawn as the bare basemap.
     """
     clear = [0, 0, 0, 0]
     view = fit_bounds(LOWER_48, width_px, height_px)
@@ -609,15 +703,21 @@ def map_skeleton(
     one = pd.DataFrame([{**where, **text, **colours, "rep_id": "", "radius": 1}])
     square = [[[lon, lat], [lon + 0.01, lat], [lon + 0.01, lat + 0.01], [lon, lat]]]
     feature = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": square}}
-    props = {"fill": clear, "line": clear, "width": 0, **text}
+    props = {"fill": clear, "line": clear, **text}
     invisible = {"type": "FeatureCollection", "features": [{**feature, "properties": props}]}
-    states = _land(shapes, basemap) if shapes is not None else invisible
-    deck = _deck(states, invisible, invisible, one, one, one, one, view, basemap)
-    for layer in deck.layers:  # rings and borders drawn in a fixed colour too
-        if isinstance(getattr(layer, "get_line_color", None), list) and (
-            shapes is None or layer.id != "states"
-        ):
-            layer.get_line_color = clear
+    if shapes is None:
+        states, borders = invisible, invisible
+    else:
+        states, borders = _land(shapes, basemap), state_borders(shapes, view.zoom)
+    deck = _deck(states, borders, invisible, invisible, one, one, one, one, view, basemap)
+    for layer in deck.layers:  # areas and rings drawn in a fixed colour too
+        if shapes is not None and layer.id in ("sea", "states", "state_borders"):
+            continue
+        if layer.id == "sea":
+            layer.data = invisible
+        for colour in ("get_fill_color", "get_line_color"):
+            if isinstance(getattr(layer, colour, None), list):
+                setattr(layer, colour, clear)
     return deck
 
 

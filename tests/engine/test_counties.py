@@ -250,6 +250,32 @@ def test_state_lines_sit_on_county_edges(shapes):
     assert shapely.length(on_line) > 0.5
 
 
+def _state(shapes: MapShapes, usps: str) -> shapely.Geometry:
+    feature = next(f for f in shapes.states["features"] if f["properties"]["state"] == usps)
+    return shapely.from_geojson(json.dumps(feature["geometry"]))
+
+
+def test_borders_are_the_lines_two_states_share_each_once_and_no_coast(shapes):
+    borders = shapely.multilinestrings([shapely.LineString(line) for line in shapes.borders])
+    texas, oklahoma, florida = (_state(shapes, s) for s in ("TX", "OK", "FL"))
+    red_river = shapely.intersection(texas.boundary, oklahoma.boundary)
+    assert shapely.length(red_river) > 5  # degrees
+    # The Texas-Oklahoma line is in the borders, all of it ...
+    assert shapely.length(shapely.intersection(borders, red_river.buffer(1e-6))) == pytest.approx(
+        shapely.length(red_river), rel=1e-3
+    )
+    # ... and drawn once: the borders' length is half of what the states' outlines
+    # have beyond the coast.
+    states = [_state(shapes, f["properties"]["state"]) for f in shapes.states["features"]]
+    land = shapely.coverage_union_all(states)
+    inland = sum(shapely.length(s.boundary) for s in states) - shapely.length(land.boundary)
+    assert shapely.length(borders) == pytest.approx(inland / 2, rel=1e-3)
+    # Florida's Atlantic coast is no border.
+    miami_beach = shapely.Point(-80.13, 25.79)
+    assert shapely.distance(borders, miami_beach) > 1.0
+    assert shapely.distance(florida.boundary, miami_beach) < 0.1
+
+
 # -- the disk cache -------------------------------------------------------------------------
 
 

@@ -12,8 +12,11 @@ import math
 from dataclasses import dataclass
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pytest
+import shapely
+import shapely.geometry
 from tiny_data import make_dataset
 
 from engine.metrics import account_view
@@ -24,6 +27,7 @@ from ui import maps
 class Shapes:
     counties: dict
     states: dict
+    borders: list
     bounds: dict[str, tuple[float, float, float, float]]
 
 
@@ -62,6 +66,7 @@ def make_shapes() -> Shapes:
                 (_box(-91.0, 40.0, -89.0, 41.0), {"state": "BB", "name": "State B"}),
             ]
         ),
+        borders=[[[-98.0, 40.0], [-98.0, 41.0]]],
         bounds={"AA": (-101.0, 40.0, -98.0, 41.0), "BB": (-91.0, 40.0, -89.0, 41.0)},
     )
 
@@ -112,16 +117,10 @@ def county_props(deck) -> dict[str, dict]:
     layers = layers_of(deck)
     features = layers["counties"]["data"]["features"]
     props = {f["properties"]["title"].split(",")[0]: dict(f["properties"]) for f in features}
-    marks = layers["county_marks"]["data"]["features"]
-    for feature, mark in zip(_marked(features, marks), marks, strict=True):
-        props[feature["properties"]["title"].split(",")[0]].update(mark["properties"])
+    names = {p["fips"]: name for name, p in props.items()}
+    for mark in layers["county_marks"]["data"]["features"]:
+        props[names[mark["properties"]["fips"]]].update(mark["properties"])
     return props
-
-
-def _marked(features: list[dict], marks: list[dict]) -> list[dict]:
-    """Return the filled feature whose geometry each mark edges, in the marks' order."""
-    by_shape = {json.dumps(f["geometry"], sort_keys=True): f for f in features}
-    return [by_shape[json.dumps(m["geometry"], sort_keys=True)] for m in marks]
 
 
 def draw(**kwargs):
@@ -136,11 +135,13 @@ R1, R2 = maps.rep_colors(["R1", "R2"]).values()
 # -- layers and styling ------------------------------------------------------------------
 
 
-def test_layers_bottom_to_top_with_the_counties_filled_and_only_their_marks_stroked():
+def test_layers_bottom_to_top_are_areas_and_dots_and_never_lines():
     spec = spec_of(draw())
     ids = [(layer["id"], layer["@@type"]) for layer in spec["layers"]]
     assert ids == [
+        ("sea", "GeoJsonLayer"),
         ("states", "GeoJsonLayer"),
+        ("state_borders", "GeoJsonLayer"),
         ("counties", "GeoJsonLayer"),
         ("county_marks", "GeoJsonLayer"),
         ("accounts", "ScatterplotLayer"),
@@ -148,16 +149,74 @@ def test_layers_bottom_to_top_with_the_counties_filled_and_only_their_marks_stro
         ("rep_homes", "ScatterplotLayer"),
         ("removed_reps", "ScatterplotLayer"),
     ]
-    states, counties, marks = spec["layers"][:3]
-    # The land and its borders: the offline basemap.
-    assert states["filled"] is True and states["stroked"] is True
-    assert [f["properties"]["fill"] for f in states["data"]["features"]] == [list(maps.LAND)] * 2
-    # Counties are filled, never stroked: lines are what a browser without a GPU draws slowest.
-    assert counties["stroked"] is False and counties["getFillColor"] == "@@=properties.fill"
-    assert len(counties["data"]["features"]) == 4  # the four with accounts; Elm has none
+    layers = {layer["id"]: layer for layer in spec["layers"]}
+    # Lines are what a browser without a GPU draws slowest: every area layer is fill only.
+    for name in ("sea", "states", "state_borders", "counties", "county_marks"):
+        assert layers[name]["filled"] is True and layers[name]["stroked"] is False, name
+    # The sea, the land and the states' shared border: the offline basemap.
+    assert [f["properties"]["fill"] for f in layers["sea"]["data"]["features"]] == [list(maps.SEA)]
+    states = layers["states"]["data"]["features"]
+    assert [f["properties"]["fill"] for f in states] == [list(maps.LAND)] * 2
+    assert layers["state_borders"]["getFillColor"] == list(maps.STATE_LINE)
+    [border] = layers["state_borders"]["data"]["features"]
+    assert border["geometry"]["type"] == "MultiPolygon"
+    assert layers["counties"]["getFillColor"] == "@@=properties.fill"
+    assert len(layers["counties"]["data"]["features"]) == 4  # the four with accounts; Elm has none
     # Only the edges that mean something: split Birch, and white-space Cedar and Dogwood.
-    assert marks["filled"] is False and marks["getLineColor"] == "@@=properties.line"
-    assert len(marks["data"]["features"]) == 3
+    assert layers["county_marks"]["getFillColor"] == "@@=properties.line"
+    marks = layers["county_marks"]["data"]["features"]
+    assert sorted(m["properties"]["fips"] for m in marks) == ["01003", "01005", "02001"]
+
+
+def _band_width_px(geometry: dict, zoom: float, at_lat: float) -> float:
+    """Return how many pixels across a band is on the map, measured at a latitude."""
+    polygon = shapely.geometry.shape(geometry)
+    line = shapely.LineString([(-200, at_lat), (20, at_lat)])
+    across = shapely.intersection(polygon, line).length
+    return across / maps.pixel_degrees(zoom)
+
+
+@pytest.mark.parametrize("zoom", [3.0, 5.5, 8.0])
+@pytest.mark.parametrize("width_px", [1.0, 2.5])
+def test_a_band_is_as_many_pixels_wide_as_asked_at_its_zoom(zoom, width_px):
+    # A north-south line: crossed by a parallel, its band is exactly its width across.
+    [geometry] = maps.bands(np.array([shapely.LineString([(-98, 30), (-98, 45)])]), width_px, zoom)
+    assert _band_width_px(geometry, zoom, 40.0) == pytest.approx(width_px, rel=0.01)
+
+
+def test_a_band_is_as_wide_down_as_across_in_web_mercator():
+    # An east-west line far north: in degrees of latitude its band is thinner than in
+    # degrees of longitude (mercator stretches the north), on screen the same.
+    zoom = 5.0
+    [geometry] = maps.bands(np.array([shapely.LineString([(-100, 60), (-90, 60)])]), 2.0, zoom)
+    top, bottom = shapely.bounds(shapely.geometry.shape(geometry))[[3, 1]]
+    px = (maps._mercator_y(bottom) - maps._mercator_y(top)) * maps.WORLD_PX * 2**zoom
+    assert px == pytest.approx(2.0, rel=0.01)
+
+
+def test_a_polygon_is_banded_along_its_boundary_and_nothing_gives_none():
+    square = shapely.geometry.shape(_square(-100.0, 40.0))
+    ring, empty = maps.bands(np.array([square, shapely.LineString()]), 1.0, 6.0)
+    band = shapely.geometry.shape(ring)
+    assert band.is_valid and band.area < 0.2 * square.area  # an edge, not the area
+    assert band.contains(shapely.Point(-100.0, 40.5)) and not band.contains(square.centroid)
+    assert empty is None
+    assert maps.bands(np.array([], dtype=object), 1.0, 6.0) == []
+
+
+def test_marks_and_borders_are_drawn_as_wide_as_their_edges_at_the_maps_zoom():
+    deck = draw()
+    zoom = spec_of(deck)["initialViewState"]["zoom"]
+    layers = layers_of(deck)
+    [border] = layers["state_borders"]["data"]["features"]
+    assert _band_width_px(border["geometry"], zoom, 40.5) == pytest.approx(
+        maps.STATE_WIDTH, rel=0.05
+    )
+    marks = {m["properties"]["fips"]: m for m in layers["county_marks"]["data"]["features"]}
+    # Birch (split) spans -100..-99: its west edge's band, crossed at mid-height.
+    birch = shapely.geometry.shape(marks["01003"]["geometry"])
+    west = shapely.intersection(birch, shapely.LineString([(-100.5, 40.5), (-99.5, 40.5)]))
+    assert west.length / maps.pixel_degrees(zoom) == pytest.approx(maps.SPLIT_WIDTH, rel=0.05)
 
 
 def test_each_county_is_filled_by_what_it_is():
@@ -434,7 +493,7 @@ def grid_shapes(n: int) -> Shapes:
     states = _collection(
         [(_box(-100.0, 40.0, -100 + n * 0.25, 42.5), {"state": "AA", "name": "A"})]
     )
-    return Shapes(counties, states, {"AA": (-100.0, 40.0, -100 + n * 0.25, 42.5)})
+    return Shapes(counties, states, [], {"AA": (-100.0, 40.0, -100 + n * 0.25, 42.5)})
 
 
 def test_the_map_sends_each_outline_once_and_grows_with_the_counties():
@@ -451,8 +510,9 @@ def test_the_map_sends_each_outline_once_and_grows_with_the_counties():
         )  # fmt: skip
         text = maps.territory_map(view, reps, shapes=shapes, counties=counties).to_json()
         sizes[n] = len(text)
-        # Every county's and state's geometry once (no county is marked): nothing sent twice.
-        assert text.count('"Polygon"') == n * 10 + 1
+        # Every county's and state's geometry once, and the sea (no county is marked, the
+        # state has no neighbour): nothing sent twice.
+        assert text.count('"Polygon"') == n * 10 + 2
         assert "\n" not in text  # compact: no indentation
     assert 1.8 < sizes[20] / sizes[10] < 2.1
 
@@ -477,17 +537,23 @@ def test_map_skeleton_has_the_maps_layers_and_shows_nothing():
         for colour in ("fill", "color", "outline", "line"):
             if colour in row:
                 assert row[colour][3] == 0, (layer["id"], colour)
-        line = layer.get("getLineColor")  # a fixed colour, or "@@=column"
-        if isinstance(line, str):
-            line = row[line.removeprefix("@@=").removeprefix("properties.")]
-        assert line is None or line[3] == 0, layer["id"]
+        for accessor in ("getLineColor", "getFillColor"):
+            colour = layer.get(accessor)  # a fixed colour, or "@@=column"
+            if isinstance(colour, str):
+                colour = row[colour.removeprefix("@@=").removeprefix("properties.")]
+            assert colour is None or colour[3] == 0, (layer["id"], accessor)
 
 
 def test_map_skeleton_with_shapes_draws_the_land_and_its_borders():
     skeleton = layers_of(maps.map_skeleton(shapes=make_shapes()))
     features = skeleton["states"]["data"]["features"]
     assert len(features) == 2 and {tuple(f["properties"]["fill"]) for f in features} == {maps.LAND}
-    assert skeleton["states"]["getLineColor"] == list(maps.STATE_LINE)
+    assert [f["properties"]["fill"] for f in skeleton["sea"]["data"]["features"]] == [
+        list(maps.SEA)
+    ]
+    assert skeleton["state_borders"]["getFillColor"] == list(maps.STATE_LINE)
+    [border] = skeleton["state_borders"]["data"]["features"]
+    assert border["geometry"]["type"] == "MultiPolygon"
     assert len(skeleton["counties"]["data"]["features"]) == 1  # one invisible row
 
 

@@ -108,7 +108,9 @@ def _maps(
     """Draw the two alignments' maps side by side from the same view; return the decks."""
     counties = {a.ref: a.counties for a in (left, right)}
     # Both maps frame every account and both teams' homes: the same view on each side.
-    frame = pd.concat([view[["lat", "lon"]], left.reps[HOMES], right.reps[HOMES]])
+    # Accounts outside every county (listed on the Data page) do not move the view.
+    placed = view[view["county_fips"].notna()] if view["county_fips"].notna().any() else view
+    frame = pd.concat([placed[["lat", "lon"]], left.reps[HOMES], right.reps[HOMES]])
     decks, legend = {}, []
     shapes = load_map_shapes()
     state = choice.state if choice.state in shapes.bounds else None
@@ -133,6 +135,7 @@ def _maps(
                 view_of=frame,
                 state=state,
                 changes_only=choice.changes_only,
+                width_px=maps.HALF_MAP_WIDTH_PX,
                 height_px=MAP_HEIGHT,
             )
             st.pydeck_chart(decks[this.ref], height=MAP_HEIGHT, key=f"cmp_map_{side}")

@@ -295,3 +295,40 @@ def test_a_link_with_a_state_and_changes_only_opens_on_both(store_with_scenario)
 
 def layers(deck: dict) -> dict:
     return {layer["id"]: layer for layer in deck["layers"]}
+
+
+def _pixel(lon: float, lat: float, view: dict) -> tuple[float, float]:
+    """Return where a point falls on a map, in pixels from its centre (web mercator)."""
+    import math
+
+    scale = 512 * 2 ** view["zoom"]
+
+    def y(lat: float) -> float:
+        phi = math.radians(lat)
+        return (1 - math.log(math.tan(math.pi / 4 + phi / 2)) / math.pi) / 2
+
+    return (
+        (lon - view["longitude"]) / 360 * scale,
+        (y(lat) - y(view["latitude"])) * scale,
+    )
+
+
+def test_both_maps_fit_every_account_and_home_at_half_a_page_wide(store_with_scenario):
+    import json
+
+    from ui import maps
+
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["b"] = SID
+    at.run()
+    assert not at.exception, at.exception
+    decks = [json.loads(d.proto.json) for d in at.get("deck_gl_json_chart")]
+    assert decks[0]["initialViewState"] == decks[1]["initialViewState"]
+    view = decks[0]["initialViewState"]
+    dataset = make_dataset()
+    points = [*zip(dataset.accounts["lon"], dataset.accounts["lat"], strict=True)]
+    points += [*zip(dataset.reps["home_lon"], dataset.reps["home_lat"], strict=True)]
+    half_width, half_height = maps.HALF_MAP_WIDTH_PX / 2, 420 / 2
+    for lon, lat in points:
+        x, y = _pixel(lon, lat, view)
+        assert abs(x) <= half_width and abs(y) <= half_height, (lon, lat)

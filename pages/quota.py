@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from engine.alignment import TODAY, AlignmentNotFound
+from engine.export import csv_bytes
 from engine.quota import (
     AttainmentRisk,
     QuotaPlan,
@@ -237,7 +238,7 @@ def main() -> None:
     st.dataframe(table, hide_index=True, width="stretch", column_config=panels.PER_REP_CONFIG)
     st.download_button(
         "Download the quotas (CSV)",
-        table.to_csv(index=False).encode("utf-8-sig"),
+        csv_bytes(table),
         file_name=f"quotas-{plan_id}.csv",
         mime="text/csv",
     )

@@ -18,11 +18,14 @@ pages = [
     st.Page("pages/data.py", title="Data", icon=":material/database:"),
 ]
 navigation = st.navigation(pages)
+# In the main area, before anything else: when another process holds the store, the
+# page says so and stops.
+store = get_store()
 
 with st.sidebar:
     st.markdown("### Realign")
     st.caption("Territory and quota what-ifs on forecast potential.")
-    info = get_store().info()
+    info = store.info()
     if info:
         st.caption(
             f"Data: {info.source} · version `{info.data_version}` · "

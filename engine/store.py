@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -58,6 +59,36 @@ class DatasetInfo:
 
 class StaleDataError(RuntimeError):
     """The store no longer holds the data a write was prepared against."""
+
+
+class StoreInUse(RuntimeError):
+    """Another process holds the DuckDB store's file: one process at a time may open it."""
+
+    def __init__(self, path: str, pid: int | None) -> None:
+        self.path, self.pid = path, pid
+        holder = f"process {pid}" if pid is not None else "another process"
+        super().__init__(
+            f"The store {path} is in use by {holder}. A DuckDB store is opened by one "
+            "process at a time: run one server per store file, or give this one its own "
+            f"with {ENV_VAR}."
+        )
+
+
+# DuckDB's message when another process holds the file: '... Conflicting lock is held in
+# /usr/bin/python3 (PID 1234) ...'.
+_LOCK_HELD = re.compile(r"Could not set lock|Conflicting lock")
+_LOCK_PID = re.compile(r"\(PID (\d+)\)")
+
+
+def _connect(path: str) -> duckdb.DuckDBPyConnection:
+    """Return a connection to the store's file; raise StoreInUse when another process holds it."""
+    try:
+        return duckdb.connect(path)
+    except duckdb.IOException as error:
+        if not _LOCK_HELD.search(str(error)):
+            raise
+        pid = _LOCK_PID.search(str(error))
+        raise StoreInUse(path, int(pid.group(1)) if pid else None) from None
 
 
 @dataclass(frozen=True)
@@ -148,7 +179,7 @@ class Store:
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._con = duckdb.connect(self.path)
+        self._con = _connect(self.path)
         self._lock = threading.Lock()
         # Writers queue up instead of failing on DuckDB's write-write conflict.
         self._write_lock = threading.Lock()

@@ -214,3 +214,17 @@ def test_account_states_are_the_accounts_states_once_each_in_upper_case(tmp_path
     store.replace_dataset(type(dataset)(accounts, dataset.reps, dataset.history), source="t")
     assert store.account_states() == ["KS", "MO"]
     store.close()
+
+
+def test_a_store_another_process_holds_is_refused_with_its_pid(tmp_path):
+    from store_holder import held_by_another_process
+
+    from engine.store import StoreInUse
+
+    path = tmp_path / "realign.duckdb"
+    Store(path).close()
+    with held_by_another_process(path) as other, pytest.raises(StoreInUse) as refused:
+        Store(path)
+    assert refused.value.pid == other.pid and refused.value.path == str(path)
+    assert f"in use by process {other.pid}" in str(refused.value)
+    Store(path).close()  # once the other process lets go, the store opens

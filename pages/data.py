@@ -19,6 +19,7 @@ from engine.imports import (
     validate_import,
 )
 from engine.store import Dataset, DatasetInfo
+from ui import confirm
 from ui.format import count
 from ui.state import clear_data_cache, ensure_app_shell, get_store, load_dataset
 
@@ -223,7 +224,14 @@ def _import_section(info: DatasetInfo | None, dataset: Dataset) -> None:
     if report is None:
         return
     _show_report(report)
-    if st.button("Import", type="primary", disabled=not report.ok, key="data_import"):
+    target = (report.files, report.base_version)
+    st.button(
+        "Import", type="primary", disabled=not report.ok, key="data_import",
+        on_click=confirm.ask, args=("data_import", target),
+    )  # fmt: skip
+    if report.ok and confirm.confirm(
+        "data_import", target, _replace_question(report, dataset), "Yes, replace the data"
+    ):
         try:
             with st.spinner("Importing in one transaction…"):
                 version = apply_import(get_store(), report)
@@ -234,6 +242,20 @@ def _import_section(info: DatasetInfo | None, dataset: Dataset) -> None:
         del st.session_state[REPORT_KEY]
         st.session_state[DONE_KEY] = (version, report.source)
         st.rerun()
+
+
+def _replace_question(report: ImportReport, dataset: Dataset) -> str:
+    """Return what Import asks first: which tables are replaced, and what they hold now."""
+    now = {"accounts": dataset.accounts, "reps": dataset.reps, "account_history": dataset.history}
+    replaced = [
+        f"{schema.TABLE_LABELS[t]} ({count(len(now[t]))} rows now)" if t in now else t
+        for t in report.replaced
+    ]
+    return (
+        f"Replace the {' and '.join(replaced)} with {', '.join(report.files)}? The current "
+        "rows are gone for good once the new ones are written; saved scenarios stay, marked as "
+        "run on older data."
+    )
 
 
 def _columns_note() -> None:

@@ -14,7 +14,7 @@ from engine.notes import NoteKind
 from engine.roster import candidate_cities
 from engine.scenario import ScenarioRun, ScenarioSpec, run_rebalance, scenario_id, tradeoff_curve
 from engine.store import Dataset
-from ui import charts, links, maps, tables
+from ui import charts, confirm, links, maps, tables
 from ui import format as fmt
 from ui import scenario_view as text
 from ui.moves_panel import moves_table
@@ -243,13 +243,19 @@ def _saved_list(saved: pd.DataFrame, shown: str | None) -> None:
         if c1.button("Open", key="rb_open"):
             st.query_params[QUERY_KEY] = pick
             st.rerun()
-        with c2.popover("Delete…", icon=":material/delete:"):
-            st.markdown(f"Delete “{labels[pick]}”, its note and the quota plans made on it?")
-            if st.button("Delete it for good", type="primary", key="rb_delete"):
-                get_store().delete_scenario(pick)
-                if st.query_params.get(QUERY_KEY) == pick:
-                    del st.query_params[QUERY_KEY]
-                st.rerun()
+        c2.button(
+            "Delete…", icon=":material/delete:", key="rb_delete", on_click=confirm.ask,
+            args=("rb_delete", pick),
+        )  # fmt: skip
+        question = (
+            f"Delete “{labels[pick]}”? Its assignments, KPIs, note, plan-of-record mark and "
+            "the quota plans made on it are removed for good, and links to it will say it is gone."
+        )
+        if confirm.confirm("rb_delete", pick, question, "Yes, delete it"):
+            get_store().delete_scenario(pick)
+            if st.query_params.get(QUERY_KEY) == pick:
+                del st.query_params[QUERY_KEY]
+            st.rerun()
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from engine.quota import (
     RiskSettings,
     quota_plan_record,
 )
-from ui import charts, links
+from ui import charts, confirm, links
 from ui import format as fmt
 from ui import quota_view as view
 from ui.state import get_store
@@ -291,17 +291,21 @@ def saved_plans_panel(version: str, label: Callable[[str], str]) -> None:
         key="q_cmp_b",
     )
     c3.markdown(f"[Open the comparison]({links.compare_plans(qa, qb)})")
-    with st.popover("Delete a plan…", icon=":material/delete:"):
-        doomed = st.selectbox(
-            "Plan to delete", ids, format_func=lambda p: f"{labels[p]} ({p})", key="q_delete_pick"
-        )
-        st.button(
-            "Delete it for good",
-            type="primary",
-            key="q_delete",
-            on_click=delete_plan,
-            args=(doomed, labels[doomed]),
-        )
+    d1, d2 = st.columns([4, 1], vertical_alignment="bottom")
+    doomed = d1.selectbox(
+        "Plan to delete", ids, format_func=lambda p: f"{labels[p]} ({p})", key="q_delete_pick"
+    )
+    d2.button(
+        "Delete…", icon=":material/delete:", key="q_delete", on_click=confirm.ask,
+        args=("q_delete", doomed), width="stretch",
+    )  # fmt: skip
+    question = (
+        f"Delete the quota plan “{labels[doomed]}” (`{doomed}`)? Its settings, figures and "
+        "per-rep quotas are removed for good, and links to it will say it is gone."
+    )
+    if confirm.confirm("q_delete", doomed, question, "Yes, delete it"):
+        delete_plan(doomed, labels[doomed])
+        st.rerun()
 
 
 def plans_comparison(

@@ -633,6 +633,33 @@ class Store:
         with self._transaction() as cur:
             return self._delete_quota_plans(cur, "plan_id = ?", [plan_id]) > 0
 
+    def record_audit(
+        self, user_id: str, user_name: str, role: str, action: str, target: str, detail: str = ""
+    ) -> None:
+        """Add one row to the audit log: who did what to which scenario, plan or data, now."""
+        with self._transaction() as cur:
+            cur.execute(
+                "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    datetime.now(UTC).replace(tzinfo=None),
+                    user_id,
+                    user_name,
+                    role,
+                    action,
+                    target,
+                    detail,
+                ],
+            )
+
+    def audit_log(self, limit: int = 200) -> pd.DataFrame:
+        """Return the newest `limit` audit rows, newest first: happened_at, user, role, action, target."""
+        with self.cursor() as cur:
+            return cur.execute(
+                "SELECT happened_at, user_id, user_name, role, action, target, detail FROM audit_log "
+                "ORDER BY happened_at DESC LIMIT ?",
+                [limit],
+            ).df()
+
 
 # What `Store.quota_plans` lists of each plan's summary, in order.
 QUOTA_PLAN_FIGURES: tuple[str, ...] = (

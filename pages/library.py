@@ -6,10 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from engine import schema
+from engine.access import Action
 from engine.metrics import KPIS
 from engine.store import scenario_name
-from ui import confirm, links
+from ui import actions, confirm, links
 from ui import format as fmt
+from ui.auth import why_not
 from ui.state import ensure_app_shell, get_store
 
 ensure_app_shell()
@@ -62,7 +64,7 @@ def _ask_rename(sid: str, old: str) -> None:
 
 def _rename(sid: str, old: str, name: str) -> None:
     try:
-        found = get_store().rename_scenario(sid, name)
+        found = actions.rename_scenario(sid, name)
     except ValueError as problem:
         _flash(f"The name was not changed: {problem}.", ok=False)
         return
@@ -75,7 +77,7 @@ def _rename(sid: str, old: str, name: str) -> None:
 def _annotate(sid: str, name: str) -> None:
     note = st.session_state.get(f"lib_note_{sid}", "")
     try:
-        found = get_store().annotate_scenario(sid, note)
+        found = actions.annotate_scenario(sid, note)
     except ValueError as problem:
         _flash(f"The note was not saved: {problem}.", ok=False)
         return
@@ -88,7 +90,7 @@ def _annotate(sid: str, name: str) -> None:
 
 
 def _mark(sid: str | None, name: str, previous: str | None) -> None:
-    if not get_store().set_plan_of_record(sid):
+    if not actions.mark_plan_of_record(sid):
         _gone(sid or "")
     elif sid is None:
         _flash(f"“{name}” is no longer the plan of record; no scenario is.")
@@ -99,7 +101,7 @@ def _mark(sid: str | None, name: str, previous: str | None) -> None:
 
 
 def _delete(sid: str, name: str) -> None:
-    if get_store().delete_scenario(sid):
+    if actions.delete_scenario(sid):
         st.session_state.pop(PICK, None)
         _flash(f"Deleted “{name}” ({sid}).")
     else:
@@ -198,6 +200,7 @@ def _detail(row: pd.Series, version: str | None, plan: str | None, names: dict) 
         key="lib_plan",
         on_click=confirm.ask,
         args=("lib_plan", (sid, marking)),
+        disabled=why_not(Action.MARK_PLAN) is not None,
         help=None
         if row["plan_of_record"]
         else "The plan the team works to. Only one scenario is the plan of record.",
@@ -210,13 +213,19 @@ def _detail(row: pd.Series, version: str | None, plan: str | None, names: dict) 
         on_click=confirm.ask,
         args=("lib_delete", sid),
         width="stretch",
+        disabled=why_not(Action.DELETE_SCENARIO) is not None,
+        help=why_not(Action.DELETE_SCENARIO),
     )
     _confirmations(row, plan, names)
 
     left, right = st.columns(2)
     with left.form(f"lib_rename_form_{sid}", border=True):
         st.text_input("Name", value=name, max_chars=schema.SCENARIO_NAME_MAX, key=f"lib_name_{sid}")
-        st.form_submit_button("Rename", key="lib_rename", on_click=_ask_rename, args=(sid, name))
+        st.form_submit_button(
+            "Rename", key="lib_rename", on_click=_ask_rename, args=(sid, name),
+            disabled=why_not(Action.RENAME_SCENARIO) is not None,
+            help=why_not(Action.RENAME_SCENARIO),
+        )  # fmt: skip
     typed = st.session_state.get(f"lib_name_{sid}", name)
     question = (
         f"Rename “{name}” to “{typed.strip()}”? Its id, and so every link to it, stays "
@@ -235,7 +244,11 @@ def _detail(row: pd.Series, version: str | None, plan: str | None, names: dict) 
             key=f"lib_note_{sid}",
             height=90,
         )
-        st.form_submit_button("Save note", key="lib_annotate", on_click=_annotate, args=(sid, name))
+        st.form_submit_button(
+            "Save note", key="lib_annotate", on_click=_annotate, args=(sid, name),
+            disabled=why_not(Action.ANNOTATE_SCENARIO) is not None,
+            help=why_not(Action.ANNOTATE_SCENARIO),
+        )  # fmt: skip
 
 
 st.title("Scenario library")

@@ -35,7 +35,12 @@ def auth_config() -> AuthConfig | None:
     path = _config_path()
     if not path.exists():
         return None
-    return _config_at(str(path), path.stat().st_mtime)
+    try:
+        return _config_at(str(path), path.stat().st_mtime)
+    except ValueError as problem:
+        # Never fall back to "sign-in off": a broken file keeps everyone out, and says why.
+        st.error(f"Sign-in is not set up correctly, so nobody can sign in: {problem}.")
+        st.stop()
 
 
 def current_user() -> User | None:

@@ -207,3 +207,15 @@ def test_calling_the_actions_directly_checks_the_role(
         assert actions == ["noted scenario", "renamed scenario", "saved scenario"]
     else:
         assert "Renamed" not in names and len(actions) == 6  # deleted at the end
+
+
+def test_a_broken_config_keeps_everyone_out_and_says_what_to_fix(
+    tiny_store_path, tmp_path, monkeypatch
+):
+    config = tmp_path / "auth.toml"
+    config.write_text('[users.x]\nrole = "boss"\npassword_hash = "$2b$04$abc"\n')
+    monkeypatch.setenv("REALIGN_AUTH", str(config))
+    at = page("app.py", None)
+    (error,) = at.error
+    assert "nobody can sign in" in error.value and "role 'boss'" in error.value
+    assert not at.dataframe and not at.metric

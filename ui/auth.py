@@ -106,7 +106,7 @@ def sign_in_gate() -> User:
         if config.mode == "oidc":
             st.caption("Realign uses your company's sign-in.")
             if st.button("Sign in", type="primary", key="auth_login"):
-                st.login(config.oidc_provider) if config.oidc_provider else st.login()
+                st.login(config.oidc_provider)  # None: the one provider in secrets.toml
         else:
             with st.form("auth_form"):
                 st.text_input("User name", key="auth_name")

@@ -219,3 +219,31 @@ def test_a_broken_config_keeps_everyone_out_and_says_what_to_fix(
     (error,) = at.error
     assert "nobody can sign in" in error.value and "role 'boss'" in error.value
     assert not at.dataframe and not at.metric
+
+
+class _ProviderUser(dict):
+    """What `st.user` holds once an identity provider has signed someone in."""
+
+    is_logged_in = True
+
+
+def test_an_identity_provider_sign_in_gets_the_role_of_its_address(
+    tiny_store_path, tmp_path, monkeypatch
+):
+    import streamlit
+
+    config = tmp_path / "auth.toml"
+    config.write_text(
+        '[auth]\nmode = "oidc"\n[oidc]\ndefault_role = "viewer"\n'
+        '[oidc.roles]\n"dana@example.com" = "admin"\n'
+    )
+    monkeypatch.setenv("REALIGN_AUTH", str(config))
+    at = page("app.py", None)  # the provider has not signed anyone in yet
+    assert at.title[0].value == "Sign in to Realign" and at.button(key="auth_login")
+
+    monkeypatch.setattr(streamlit, "user", _ProviderUser(email="Dana@example.com", name="Dana"))
+    at = page("app.py", None)
+    assert "Signed in as **Dana** (admin)" in " ".join(c.value for c in at.sidebar.caption)
+    monkeypatch.setattr(streamlit, "user", _ProviderUser(email="lee@example.com", name="Lee"))
+    at = page("app.py", None)
+    assert "Signed in as **Lee** (viewer)" in " ".join(c.value for c in at.sidebar.caption)

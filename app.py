@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.auth import sign_in_gate
 from ui.sidebar import state_filter
 from ui.state import get_store
 
@@ -18,11 +19,16 @@ pages = [
     st.Page("pages/data.py", title="Data", icon=":material/database:"),
 ]
 navigation = st.navigation(pages)
+# With sign-in turned on (see the README), nobody sees a page before signing in.
+sign_in_gate()
+# In the main area, before anything else: when another process holds the store, the
+# page says so and stops.
+store = get_store()
 
 with st.sidebar:
     st.markdown("### Realign")
     st.caption("Territory and quota what-ifs on forecast potential.")
-    info = get_store().info()
+    info = store.info()
     if info:
         st.caption(
             f"Data: {info.source} · version `{info.data_version}` · "

@@ -116,6 +116,7 @@ def ddl() -> list[str]:
     statements.extend(SCENARIO_DDL)
     statements.extend(LIBRARY_DDL)
     statements.extend(QUOTA_DDL)
+    statements.extend(AUDIT_DDL)
     return statements
 
 
@@ -221,3 +222,18 @@ QUOTA_DDL: tuple[str, ...] = (
     + "  PRIMARY KEY (plan_id, rep_id)\n)",
 )
 QUOTA_TABLES: tuple[str, ...] = ("quota_plans", "scenario_quotas")
+
+# The audit log: who changed what in the store, and when. One row per action that
+# changed it (import, save, rename, note, delete, mark); rows are only ever added.
+# A store made before it existed gains it, empty, when it is next opened.
+AUDIT_DDL: tuple[str, ...] = (
+    "CREATE TABLE IF NOT EXISTS audit_log (\n"
+    "  happened_at TIMESTAMP NOT NULL,\n"
+    "  user_id VARCHAR NOT NULL,\n"
+    "  user_name VARCHAR NOT NULL,\n"
+    "  role VARCHAR NOT NULL,\n"
+    "  action VARCHAR NOT NULL,\n"
+    "  target VARCHAR NOT NULL,\n"  # a scenario or plan id, or the data version imported
+    "  detail VARCHAR NOT NULL\n"
+    ")",
+)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -58,6 +59,36 @@ class DatasetInfo:
 
 class StaleDataError(RuntimeError):
     """The store no longer holds the data a write was prepared against."""
+
+
+class StoreInUse(RuntimeError):
+    """Another process holds the DuckDB store's file: one process at a time may open it."""
+
+    def __init__(self, path: str, pid: int | None) -> None:
+        self.path, self.pid = path, pid
+        holder = f"process {pid}" if pid is not None else "another process"
+        super().__init__(
+            f"The store {path} is in use by {holder}. A DuckDB store is opened by one "
+            "process at a time: run one server per store file, or give this one its own "
+            f"with {ENV_VAR}."
+        )
+
+
+# DuckDB's message when another process holds the file: '... Conflicting lock is held in
+# /usr/bin/python3 (PID 1234) ...'.
+_LOCK_HELD = re.compile(r"Could not set lock|Conflicting lock")
+_LOCK_PID = re.compile(r"\(PID (\d+)\)")
+
+
+def _connect(path: str) -> duckdb.DuckDBPyConnection:
+    """Return a connection to the store's file; raise StoreInUse when another process holds it."""
+    try:
+        return duckdb.connect(path)
+    except duckdb.IOException as error:
+        if not _LOCK_HELD.search(str(error)):
+            raise
+        pid = _LOCK_PID.search(str(error))
+        raise StoreInUse(path, int(pid.group(1)) if pid else None) from None
 
 
 @dataclass(frozen=True)
@@ -148,7 +179,7 @@ class Store:
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._con = duckdb.connect(self.path)
+        self._con = _connect(self.path)
         self._lock = threading.Lock()
         # Writers queue up instead of failing on DuckDB's write-write conflict.
         self._write_lock = threading.Lock()
@@ -601,6 +632,33 @@ class Store:
         """Delete a saved quota plan and its rows; return whether it existed."""
         with self._transaction() as cur:
             return self._delete_quota_plans(cur, "plan_id = ?", [plan_id]) > 0
+
+    def record_audit(
+        self, user_id: str, user_name: str, role: str, action: str, target: str, detail: str = ""
+    ) -> None:
+        """Add one row to the audit log: who did what to which scenario, plan or data, now."""
+        with self._transaction() as cur:
+            cur.execute(
+                "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    datetime.now(UTC).replace(tzinfo=None),
+                    user_id,
+                    user_name,
+                    role,
+                    action,
+                    target,
+                    detail,
+                ],
+            )
+
+    def audit_log(self, limit: int = 200) -> pd.DataFrame:
+        """Return the newest `limit` audit rows, newest first: happened_at, user, role, action, target."""
+        with self.cursor() as cur:
+            return cur.execute(
+                "SELECT happened_at, user_id, user_name, role, action, target, detail FROM audit_log "
+                "ORDER BY happened_at DESC LIMIT ?",
+                [limit],
+            ).df()
 
 
 # What `Store.quota_plans` lists of each plan's summary, in order.

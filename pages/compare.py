@@ -20,12 +20,13 @@ from engine.alignment import (
     rep_names,
     side_by_side,
 )
-from engine.export import workbook
+from engine.export import csv_bytes, workbook
 from engine.metrics import MetricSettings, compare_kpis, rep_loads
 from ui import charts, links, maps, tables
 from ui import compare_view as compare_text
 from ui import format as fmt
 from ui import quota_panels as panels
+from ui.map_html import standalone_html
 from ui.moves_panel import moves_table
 from ui.state import (
     ensure_app_shell,
@@ -172,7 +173,9 @@ def _moves(left: Alignment, right: Alignment, view, reps, names, rep, state) -> 
     return moves
 
 
-def _meeting(choice: links.CompareLink, alignments, view, table, loads, moves, deck) -> None:
+def _meeting(
+    choice: links.CompareLink, alignments, view, table, loads, moves, deck, title: str
+) -> None:
     """Offer the comparison as a workbook, the assignments as CSV and the right map as HTML."""
     a, b = choice.a, choice.b
     st.markdown("#### Take it to the meeting")
@@ -193,16 +196,17 @@ def _meeting(choice: links.CompareLink, alignments, view, table, loads, moves, d
     )
     c2.download_button(
         "Assignments (.csv)",
-        assignments.to_csv(index=False).encode("utf-8-sig"),
+        csv_bytes(assignments),
         file_name=f"realign-{a}-vs-{b}-assignments.csv",
         mime="text/csv",
     )
     c3.download_button(
         "Right-hand map (.html)",
-        deck.to_html(as_string=True),
+        # Made when clicked: the page embeds the 4 MB map library, so it opens offline.
+        lambda: standalone_html(deck, f"Realign: {title}"),
         file_name=f"realign-{b}-map.html",
         mime="text/html",
-        help="A standalone page with the map; it loads the map library from the internet.",
+        help="A standalone page with the map that opens without a network connection.",
     )
 
 
@@ -280,7 +284,8 @@ def main() -> None:
         width="stretch",
     )
     moves = _moves(left, right, view, reps, names, choice.rep, choice.state)
-    _meeting(choice, labelled, view, table, loads, moves, decks[right.ref])
+    right_label = _label(right.ref, names)
+    _meeting(choice, labelled, view, table, loads, moves, decks[right.ref], right_label)
     panels.plans_comparison(quota_plans, choice.qa, choice.qb, label, version, choice.rep)
 
 

@@ -6,19 +6,21 @@ import pandas as pd
 import streamlit as st
 
 from engine import schema
+from engine.access import Action
 from engine.imports import (
     MAX_UPLOAD_MB,
     ImportReport,
     QualityReport,
     StaleImportError,
     Upload,
-    apply_import,
     export_accounts_csv,
     issues_table,
     quality_report,
     validate_import,
 )
 from engine.store import Dataset, DatasetInfo
+from ui import actions, confirm
+from ui.auth import why_not
 from ui.format import count
 from ui.state import clear_data_cache, ensure_app_shell, get_store, load_dataset
 
@@ -223,10 +225,18 @@ def _import_section(info: DatasetInfo | None, dataset: Dataset) -> None:
     if report is None:
         return
     _show_report(report)
-    if st.button("Import", type="primary", disabled=not report.ok, key="data_import"):
+    target = (report.files, report.base_version)
+    blocked = why_not(Action.IMPORT_DATA)
+    st.button(
+        "Import", type="primary", disabled=not report.ok or blocked is not None,
+        key="data_import", on_click=confirm.ask, args=("data_import", target), help=blocked,
+    )  # fmt: skip
+    if report.ok and confirm.confirm(
+        "data_import", target, _replace_question(report, dataset), "Yes, replace the data"
+    ):
         try:
             with st.spinner("Importing in one transaction…"):
-                version = apply_import(get_store(), report)
+                version = actions.import_data(report)
         except StaleImportError as exc:
             st.error(str(exc))
             return
@@ -234,6 +244,41 @@ def _import_section(info: DatasetInfo | None, dataset: Dataset) -> None:
         del st.session_state[REPORT_KEY]
         st.session_state[DONE_KEY] = (version, report.source)
         st.rerun()
+
+
+def _replace_question(report: ImportReport, dataset: Dataset) -> str:
+    """Return what Import asks first: which tables are replaced, and what they hold now."""
+    now = {"accounts": dataset.accounts, "reps": dataset.reps, "account_history": dataset.history}
+    replaced = [
+        f"{schema.TABLE_LABELS[t]} ({count(len(now[t]))} rows now)" if t in now else t
+        for t in report.replaced
+    ]
+    return (
+        f"Replace the {' and '.join(replaced)} with {', '.join(report.files)}? The current "
+        "rows are gone for good once the new ones are written; saved scenarios stay, marked as "
+        "run on older data."
+    )
+
+
+def _audit_section() -> None:
+    """Draw the audit log: who imported, saved, renamed, deleted or marked what, and when."""
+    log = get_store().audit_log()
+    with st.expander(f"Audit log ({count(len(log))} most recent changes)"):
+        if log.empty:
+            st.caption("Nothing has been changed through Realign yet.")
+            return
+        st.dataframe(
+            log.rename(
+                columns={
+                    "happened_at": "When (UTC)", "user_name": "Who", "user_id": "User", "role": "Role",
+                    "action": "What", "target": "Scenario, plan or data version",
+                    "detail": "Detail",
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={"When (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss")},
+        )  # fmt: skip
 
 
 def _columns_note() -> None:
@@ -271,4 +316,5 @@ _loaded(store_info, current, current_version)
 if store_info is not None:
     _quality_section(current, current_version)
 _import_section(store_info, current)
+_audit_section()
 _columns_note()

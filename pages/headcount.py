@@ -9,11 +9,13 @@ from dataclasses import asdict
 import pandas as pd
 import streamlit as st
 
+from engine.access import Action
 from engine.headcount import ResponseSettings, headcount_sweep
 from engine.scenario import ScenarioSpec, run_rebalance, scenario_id
 from engine.store import Dataset
-from ui import charts, links
+from ui import actions, charts, links
 from ui import format as fmt
+from ui.auth import why_not
 from ui.state import ensure_app_shell, get_store, load_dataset, potential_or_none
 
 ensure_app_shell()
@@ -153,7 +155,8 @@ def _save_as_scenario(sweep: pd.DataFrame, dataset: Dataset, version: str) -> No
         format_func=lambda n: f"{n} reps" + (" (best profit)" if n == best else ""),
         key="hc_pick",
     )
-    if not st.button("Save as scenario", key="hc_save"):
+    blocked = why_not(Action.SAVE_SCENARIO)
+    if not st.button("Save as scenario", key="hc_save", disabled=blocked is not None, help=blocked):
         return
     row = sweep.set_index("reps").loc[pick]
     spec = ScenarioSpec.from_json(row["spec_json"], name=f"Headcount: {pick} reps")
@@ -162,7 +165,7 @@ def _save_as_scenario(sweep: pd.DataFrame, dataset: Dataset, version: str) -> No
     if store.scenario(sid) is None:
         with st.spinner(f"Aligning the {pick}-rep team and saving it…"):
             run = run_rebalance(dataset, version, potential_or_none(dataset, version), spec)
-            store.save_scenario(run.record)
+            actions.save_scenario(run.record)
     st.success(
         f"Saved as scenario `{sid}`: [open it in the Scenario builder]"
         f"({links.open_scenario_link(sid)}) or [compare it with today]"

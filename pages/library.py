@@ -6,9 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from engine import schema
+from engine.access import Action
 from engine.metrics import KPIS
+from engine.store import scenario_name
+from ui import actions, confirm, links
 from ui import format as fmt
-from ui import links
+from ui.auth import why_not
 from ui.state import ensure_app_shell, get_store
 
 ensure_app_shell()
@@ -24,7 +27,6 @@ TABLE_KPIS = {
 }
 FLASH = "lib_flash"
 PICK = "lib_pick"
-CONFIRM = "lib_confirm_delete"
 
 
 def _flash(text: str, ok: bool = True) -> None:
@@ -46,10 +48,23 @@ def _gone(sid: str) -> None:
     _flash(f"No saved scenario has the id `{sid}` any more: it was deleted meanwhile.", ok=False)
 
 
-def _rename(sid: str, old: str) -> None:
+def _ask_rename(sid: str, old: str) -> None:
+    """Ask before renaming: a form's on_submit, when the typed name differs from the old one."""
     name = st.session_state.get(f"lib_name_{sid}", "")
     try:
-        found = get_store().rename_scenario(sid, name)
+        scenario_name(name)
+    except ValueError as problem:
+        _flash(f"The name was not changed: {problem}.", ok=False)
+        return
+    if name.strip() == old:
+        _flash(f"“{old}” already has that name.")
+    else:
+        confirm.ask("lib_rename", (sid, name))
+
+
+def _rename(sid: str, old: str, name: str) -> None:
+    try:
+        found = actions.rename_scenario(sid, name)
     except ValueError as problem:
         _flash(f"The name was not changed: {problem}.", ok=False)
         return
@@ -62,7 +77,7 @@ def _rename(sid: str, old: str) -> None:
 def _annotate(sid: str, name: str) -> None:
     note = st.session_state.get(f"lib_note_{sid}", "")
     try:
-        found = get_store().annotate_scenario(sid, note)
+        found = actions.annotate_scenario(sid, note)
     except ValueError as problem:
         _flash(f"The note was not saved: {problem}.", ok=False)
         return
@@ -75,7 +90,7 @@ def _annotate(sid: str, name: str) -> None:
 
 
 def _mark(sid: str | None, name: str, previous: str | None) -> None:
-    if not get_store().set_plan_of_record(sid):
+    if not actions.mark_plan_of_record(sid):
         _gone(sid or "")
     elif sid is None:
         _flash(f"“{name}” is no longer the plan of record; no scenario is.")
@@ -85,21 +100,45 @@ def _mark(sid: str | None, name: str, previous: str | None) -> None:
         _flash(f"“{name}” is now the plan of record.")
 
 
-def _ask_delete(sid: str) -> None:
-    st.session_state[CONFIRM] = sid
-
-
-def _cancel_delete() -> None:
-    st.session_state.pop(CONFIRM, None)
-
-
 def _delete(sid: str, name: str) -> None:
-    st.session_state.pop(CONFIRM, None)
-    if get_store().delete_scenario(sid):
+    if actions.delete_scenario(sid):
         st.session_state.pop(PICK, None)
         _flash(f"Deleted “{name}” ({sid}).")
     else:
         _gone(sid)
+
+
+def _confirmations(row: pd.Series, plan: str | None, names: dict) -> None:
+    """Draw the question a pressed Mark, Clear or Delete asks; act on its yes."""
+    sid, name = row["scenario_id"], row["name"]
+    previous = names.get(plan) if plan and plan != sid else None
+    marking = None if row["plan_of_record"] else sid
+    if marking is None:
+        question = (
+            f"Clear the plan-of-record mark from “{name}”? After this, no scenario is the "
+            "plan the team works to."
+        )
+    elif previous:
+        question = (
+            f"Mark “{name}” as the plan of record? It replaces “{previous}” as the plan the "
+            "team works to."
+        )
+    else:
+        question = f"Mark “{name}” as the plan of record, the plan the team works to?"
+    yes = "Yes, clear it" if marking is None else "Yes, mark it"
+    if confirm.confirm("lib_plan", (sid, marking), question, yes):
+        _mark(marking, name, previous)
+        st.rerun()
+
+    warning = (
+        f"Delete “{name}” ({sid})? Its assignments, KPIs and the quota plans made on "
+        "it are removed for good, and links to it will say it is gone."
+    )
+    if row["plan_of_record"]:
+        warning += " **It is the plan of record:** after this, no scenario is."
+    if confirm.confirm("lib_delete", sid, warning, "Yes, delete it"):
+        _delete(sid, name)
+        st.rerun()
 
 
 def _table(saved: pd.DataFrame, version: str | None) -> pd.DataFrame:
@@ -154,57 +193,47 @@ def _detail(row: pd.Series, version: str | None, plan: str | None, names: dict) 
         width="stretch",
     ):
         st.switch_page("pages/rebalance.py", query_params=links.RebalanceLink(clone=sid).params())
-    if row["plan_of_record"]:
-        c2.button(
-            "Clear the plan-of-record mark",
-            icon=":material/star_border:",
-            key="lib_plan",
-            on_click=_mark,
-            args=(None, name, None),
-            width="stretch",
-        )
-    else:
-        c2.button(
-            "Mark as plan of record",
-            icon=":material/star:",
-            key="lib_plan",
-            on_click=_mark,
-            args=(sid, name, names.get(plan) if plan else None),
-            help="The plan the team works to. Only one scenario is the plan of record.",
-            width="stretch",
-        )
+    marking = None if row["plan_of_record"] else sid
+    c2.button(
+        "Clear the plan-of-record mark" if row["plan_of_record"] else "Mark as plan of record",
+        icon=":material/star_border:" if row["plan_of_record"] else ":material/star:",
+        key="lib_plan",
+        on_click=confirm.ask,
+        args=("lib_plan", (sid, marking)),
+        disabled=why_not(Action.MARK_PLAN) is not None,
+        help=None
+        if row["plan_of_record"]
+        else "The plan the team works to. Only one scenario is the plan of record.",
+        width="stretch",
+    )
     c3.button(
         "Delete…",
         icon=":material/delete:",
         key="lib_delete",
-        on_click=_ask_delete,
-        args=(sid,),
+        on_click=confirm.ask,
+        args=("lib_delete", sid),
         width="stretch",
+        disabled=why_not(Action.DELETE_SCENARIO) is not None,
+        help=why_not(Action.DELETE_SCENARIO),
     )
-
-    if st.session_state.get(CONFIRM) == sid:
-        with st.container(border=True):
-            warning = (
-                f"Delete “{name}” ({sid})? Its assignments, KPIs and the quota plans made on "
-                "it are removed for good, and links to it will say it is gone."
-            )
-            if row["plan_of_record"]:
-                warning += " **It is the plan of record:** after this, no scenario is."
-            st.warning(warning, icon=":material/warning:")
-            with st.container(horizontal=True):
-                st.button(
-                    "Yes, delete it",
-                    type="primary",
-                    key="lib_delete_yes",
-                    on_click=_delete,
-                    args=(sid, name),
-                )
-                st.button("Cancel", key="lib_delete_no", on_click=_cancel_delete)
+    _confirmations(row, plan, names)
 
     left, right = st.columns(2)
     with left.form(f"lib_rename_form_{sid}", border=True):
         st.text_input("Name", value=name, max_chars=schema.SCENARIO_NAME_MAX, key=f"lib_name_{sid}")
-        st.form_submit_button("Rename", key="lib_rename", on_click=_rename, args=(sid, name))
+        st.form_submit_button(
+            "Rename", key="lib_rename", on_click=_ask_rename, args=(sid, name),
+            disabled=why_not(Action.RENAME_SCENARIO) is not None,
+            help=why_not(Action.RENAME_SCENARIO),
+        )  # fmt: skip
+    typed = st.session_state.get(f"lib_name_{sid}", name)
+    question = (
+        f"Rename “{name}” to “{typed.strip()}”? Its id, and so every link to it, stays "
+        f"`{sid}`; people who know it by its old name will see the new one."
+    )
+    if confirm.confirm("lib_rename", (sid, typed), question, "Yes, rename it"):
+        _rename(sid, name, typed)
+        st.rerun()
     with right.form(f"lib_note_form_{sid}", border=True):
         note = "" if pd.isna(row["note"]) else row["note"]
         st.text_area(
@@ -215,7 +244,11 @@ def _detail(row: pd.Series, version: str | None, plan: str | None, names: dict) 
             key=f"lib_note_{sid}",
             height=90,
         )
-        st.form_submit_button("Save note", key="lib_annotate", on_click=_annotate, args=(sid, name))
+        st.form_submit_button(
+            "Save note", key="lib_annotate", on_click=_annotate, args=(sid, name),
+            disabled=why_not(Action.ANNOTATE_SCENARIO) is not None,
+            help=why_not(Action.ANNOTATE_SCENARIO),
+        )  # fmt: skip
 
 
 st.title("Scenario library")
@@ -273,8 +306,6 @@ st.dataframe(
 ids = saved["scenario_id"].tolist()
 if st.session_state.get(PICK) not in ids:
     st.session_state.pop(PICK, None)  # deleted, here or in another session
-if st.session_state.get(CONFIRM) not in (None, st.session_state.get(PICK, ids[0])):
-    st.session_state.pop(CONFIRM)  # the confirmation belongs to a scenario no longer shown
 rows = saved.set_index("scenario_id", drop=False)
 pick = st.selectbox(
     "Scenario to work with",

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from engine.access import Action
 from engine.alignment import TODAY, AlignmentNotFound
+from engine.export import csv_bytes
 from engine.quota import (
     AttainmentRisk,
     QuotaPlan,
@@ -24,6 +26,7 @@ from ui import charts, links, tables
 from ui import format as fmt
 from ui import quota_panels as panels
 from ui import quota_view as view
+from ui.auth import why_not
 from ui.state import ensure_app_shell, get_store, load_alignment, load_dataset, load_forecast
 
 ensure_app_shell()
@@ -113,11 +116,14 @@ def _save_box(spec: QuotaPlanSpec, version: str, plan, risk, names: dict[str, st
             key=name_key,
         )
         c1, c2 = st.columns([1, 3], vertical_alignment="center")
+        blocked = why_not(Action.SAVE_QUOTA_PLAN)
         c1.button(
             "Save quota plan",
             type="primary",
             icon=":material/save:",
             key="q_save",
+            disabled=blocked is not None,
+            help=blocked,
             on_click=panels.save_plan,
             args=(spec, version, plan, risk, name_key),
         )
@@ -237,7 +243,7 @@ def main() -> None:
     st.dataframe(table, hide_index=True, width="stretch", column_config=panels.PER_REP_CONFIG)
     st.download_button(
         "Download the quotas (CSV)",
-        table.to_csv(index=False).encode("utf-8-sig"),
+        csv_bytes(table),
         file_name=f"quotas-{plan_id}.csv",
         mime="text/csv",
     )

@@ -8,15 +8,17 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
+from engine.access import Action
 from engine.alignment import TODAY, AlignmentNotFound, rep_names
 from engine.metrics import MetricSettings, compare_kpis, rep_loads
 from engine.notes import NoteKind
 from engine.roster import candidate_cities
 from engine.scenario import ScenarioRun, ScenarioSpec, run_rebalance, scenario_id, tradeoff_curve
 from engine.store import Dataset
-from ui import charts, links, maps, tables
+from ui import actions, charts, confirm, links, maps, tables
 from ui import format as fmt
 from ui import scenario_view as text
+from ui.auth import why_not
 from ui.moves_panel import moves_table
 from ui.scenario_form import spec_form
 from ui.state import (
@@ -92,7 +94,7 @@ def _run(spec: ScenarioSpec, dataset: Dataset, version: str, potential: pd.Serie
             st.error(f"The scenario cannot run: {problem}")
             st.stop()
         status.write("Saving the scenario…")
-        store.save_scenario(run.record)
+        actions.save_scenario(run.record)
         status.update(
             label=f"“{spec.name}” done in {time.perf_counter() - started:.1f} s",
             state="complete",
@@ -243,13 +245,20 @@ def _saved_list(saved: pd.DataFrame, shown: str | None) -> None:
         if c1.button("Open", key="rb_open"):
             st.query_params[QUERY_KEY] = pick
             st.rerun()
-        with c2.popover("Delete…", icon=":material/delete:"):
-            st.markdown(f"Delete “{labels[pick]}”, its note and the quota plans made on it?")
-            if st.button("Delete it for good", type="primary", key="rb_delete"):
-                get_store().delete_scenario(pick)
-                if st.query_params.get(QUERY_KEY) == pick:
-                    del st.query_params[QUERY_KEY]
-                st.rerun()
+        blocked = why_not(Action.DELETE_SCENARIO)
+        c2.button(
+            "Delete…", icon=":material/delete:", key="rb_delete", on_click=confirm.ask,
+            args=("rb_delete", pick), disabled=blocked is not None, help=blocked,
+        )  # fmt: skip
+        question = (
+            f"Delete “{labels[pick]}”? Its assignments, KPIs, note, plan-of-record mark and "
+            "the quota plans made on it are removed for good, and links to it will say it is gone."
+        )
+        if confirm.confirm("rb_delete", pick, question, "Yes, delete it"):
+            actions.delete_scenario(pick)
+            if st.query_params.get(QUERY_KEY) == pick:
+                del st.query_params[QUERY_KEY]
+            st.rerun()
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from engine.export import csv_bytes
 from ui import tables
 
 
@@ -20,7 +21,7 @@ def moves_table(moves: pd.DataFrame, label: str, file_name: str, key: str | None
     )
     st.download_button(
         label,
-        moves.to_csv(index=False).encode("utf-8-sig"),
+        csv_bytes(moves),
         file_name=file_name,
         mime="text/csv",
         key=key,

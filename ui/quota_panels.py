@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from engine.access import Action
 from engine.quota import (
     METHODS,
     AttainmentRisk,
@@ -18,9 +19,10 @@ from engine.quota import (
     RiskSettings,
     quota_plan_record,
 )
-from ui import charts, links
+from ui import actions, charts, confirm, links
 from ui import format as fmt
 from ui import quota_view as view
+from ui.auth import why_not
 from ui.state import get_store
 
 PERCENT = st.column_config.NumberColumn(format="%.0f%%")
@@ -236,7 +238,7 @@ def save_plan(
     name = st.session_state.get(name_key, "")
     try:
         record = quota_plan_record(name, spec, version, plan, risk)
-        get_store().save_quota_plan(record)
+        actions.save_quota_plan(record)
     except ValueError as problem:
         st.session_state["q_flash"] = ("error", f"The plan was not saved: {problem}.")
         return
@@ -249,7 +251,7 @@ def save_plan(
 
 
 def delete_plan(plan_id: str, name: str) -> None:
-    gone = get_store().delete_quota_plan(plan_id)
+    gone = actions.delete_quota_plan(plan_id)
     st.session_state["q_flash"] = (
         ("success", f"Deleted the quota plan “{name}” (`{plan_id}`).")
         if gone
@@ -291,17 +293,22 @@ def saved_plans_panel(version: str, label: Callable[[str], str]) -> None:
         key="q_cmp_b",
     )
     c3.markdown(f"[Open the comparison]({links.compare_plans(qa, qb)})")
-    with st.popover("Delete a plan…", icon=":material/delete:"):
-        doomed = st.selectbox(
-            "Plan to delete", ids, format_func=lambda p: f"{labels[p]} ({p})", key="q_delete_pick"
-        )
-        st.button(
-            "Delete it for good",
-            type="primary",
-            key="q_delete",
-            on_click=delete_plan,
-            args=(doomed, labels[doomed]),
-        )
+    d1, d2 = st.columns([4, 1], vertical_alignment="bottom")
+    doomed = d1.selectbox(
+        "Plan to delete", ids, format_func=lambda p: f"{labels[p]} ({p})", key="q_delete_pick"
+    )
+    blocked = why_not(Action.DELETE_QUOTA_PLAN)
+    d2.button(
+        "Delete…", icon=":material/delete:", key="q_delete", on_click=confirm.ask,
+        args=("q_delete", doomed), width="stretch", disabled=blocked is not None, help=blocked,
+    )  # fmt: skip
+    question = (
+        f"Delete the quota plan “{labels[doomed]}” (`{doomed}`)? Its settings, figures and "
+        "per-rep quotas are removed for good, and links to it will say it is gone."
+    )
+    if confirm.confirm("q_delete", doomed, question, "Yes, delete it"):
+        delete_plan(doomed, labels[doomed])
+        st.rerun()
 
 
 def plans_comparison(

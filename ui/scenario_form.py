@@ -5,9 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from engine.access import Action
 from engine.roster import Roster
 from engine.scenario import ScenarioSpec
 from engine.store import Dataset
+from ui.auth import why_not
 from ui.roster_editor import roster_from_tables, team_editor
 from ui.scenario_view import FORM_RANGES, POSITION_LABELS, POSITIONS
 
@@ -75,7 +77,11 @@ def spec_form(
             team, hires, auto, auto_state, ramp = team_editor(
                 dataset.reps, cities, base_roster, st.session_state.get("rb_team_key", "rb_team")
             )
-        run = st.form_submit_button("Run scenario", type="primary")
+        # A viewer's role cannot save a run: the button says so (ui.actions checks it too).
+        blocked = why_not(Action.SAVE_SCENARIO)
+        run = st.form_submit_button(
+            "Run scenario", type="primary", disabled=blocked is not None, help=blocked
+        )
     if not run:
         return None
     try:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 # Light: the forecast package loads its model (and scipy) only when a forecast is made.
 from engine.forecast import MODEL_VERSION
 from engine.schema import TODAY_ALIGNMENT
-from engine.store import Dataset, Store, default_path, open_store
+from engine.store import ENV_VAR, Dataset, Store, StoreInUse, default_path, open_store
 
 
 @st.cache_resource(show_spinner="Opening the Realign store…")
@@ -27,8 +27,33 @@ def _store_at(path: str) -> Store:
 
 
 def get_store() -> Store:
-    """Return the shared store at `$REALIGN_DB` (created from the sample data if new)."""
-    return _store_at(default_path())
+    """Return the shared store at `$REALIGN_DB` (created from the sample data if new).
+
+    When another process holds the store's file, the page says so and stops
+    (an exception is never cached: the next page run tries again).
+    """
+    try:
+        return _store_at(default_path())
+    except StoreInUse as in_use:
+        st.error(store_in_use_message(in_use), icon=":material/lock:")
+        st.stop()
+
+
+def store_in_use_message(in_use: StoreInUse) -> str:
+    """Return what a page says when another process holds the store: who, and what to do."""
+    holder = f"process {in_use.pid}" if in_use.pid is not None else "another process"
+    return (
+        f"**The Realign store is in use by {holder}.** This server cannot open "
+        f"`{in_use.path}`: a DuckDB store is opened by one process at a time, and another "
+        "Realign server or a script on this machine has it open.\n\n"
+        "- To use Realign now, open the server that holds the store, or stop that "
+        "process and reload this page.\n"
+        f"- To run a second server of your own, give it its own store, e.g. `{ENV_VAR}="
+        "data/second.duckdb streamlit run app.py --server.port 8502`.\n"
+        "- To run several replicas of one Realign on one shared store (behind a load "
+        f"balancer), point every replica's `{ENV_VAR}` at one PostgreSQL database instead: "
+        "see *Several servers* in the README."
+    )
 
 
 class _VersionMoved(Exception):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,12 @@ _NULL_LIST = sorted(NULL_TOKENS)  # pandas' isin is much faster with a list than
 TRUE_TOKENS = frozenset({"true", "t", "yes", "y", "1", "1.0"})
 FALSE_TOKENS = frozenset({"false", "f", "no", "n", "0", "0.0"})
 YEAR_RANGE = (1900, 2100)
+# Plausibility: values that import, with a warning, because they are almost always a
+# unit or column mix-up (cents for dollars, seconds for minutes, percent for FTE).
+MAX_DOLLARS = 10e9  # TAV or a year's revenue for one account
+WORKING_DAY_MINUTES = 8 * 60
+MIN_FTE = 0.05  # two hours a week
+MAX_NAME_CHARS = 500
 
 
 def _missing(text: pd.Series) -> np.ndarray:
@@ -89,6 +96,7 @@ def _check_range(
     detail: str,
     *,
     strict_low: bool = False,
+    severity: str = "error",
 ) -> None:
     """Report number cells below `low` (at or below it if `strict_low`) or above `high`."""
     if column not in t.values:
@@ -100,7 +108,26 @@ def _check_range(
             out |= (v <= low) if strict_low else (v < low)
         if high is not None:
             out |= v > high
-    issues.cells(t, out, column, "{value}: " + detail)
+    issues.cells(t, out, column, "{value}: " + detail, severity=severity)
+
+
+def _warn_implausible(t: _Table, issues: _Issues, column: str, high: float, detail: str) -> None:
+    """Warn about number cells above `high`: legal, but almost surely not what was meant."""
+    _check_range(t, issues, column, None, high, detail, severity="warning")
+
+
+def _warn_long_names(t: _Table, issues: _Issues) -> None:
+    """Warn about names over `MAX_NAME_CHARS` characters: usually columns that slid together."""
+    if "name" not in t.values:
+        return
+    length = t.values["name"].str.len().fillna(0).to_numpy()
+    detail = (
+        "the name is {n:,} characters long, above " + f"{MAX_NAME_CHARS}; check that the "
+        "file's columns line up (a missing quote or delimiter joins cells)"
+    )
+    issues.cells(
+        t, length > MAX_NAME_CHARS, "name", lambda i: detail.format(n=length[i]), "warning"
+    )
 
 
 def _check_unique(t: _Table, issues: _Issues, keys: list[str], detail: str) -> None:
@@ -147,6 +174,19 @@ def _check_accounts(t: _Table, issues: _Issues) -> None:
     _check_range(t, issues, "lon", -180, 180, "longitude must be between -180 and 180")
     _check_range(t, issues, "first_year", *YEAR_RANGE, "this is not a plausible year")
     _check_choice(t, issues, "size_segment", schema.SEGMENTS)
+    _warn_implausible(
+        t, issues, "tav", MAX_DOLLARS,
+        "a TAV above $10bn for one account is not plausible; check the column is in dollars",
+    )  # fmt: skip
+    _warn_implausible(
+        t, issues, "minutes_per_visit", WORKING_DAY_MINUTES,
+        "more minutes per visit than a working day (480); check the column is in minutes",
+    )  # fmt: skip
+    this_year = date.today().year
+    _warn_implausible(
+        t, issues, "first_year", this_year, f"the first year is in the future (after {this_year})"
+    )
+    _warn_long_names(t, issues)
     if "lat" in v and "lon" in v:
         # Half a location cannot be placed, and geocoding over it would hide the typo.
         # Only empty cells count here: an unreadable one already has its own error.
@@ -179,6 +219,11 @@ def _check_reps(t: _Table, issues: _Issues) -> None:
         large = (v["capacity"] > 2).fillna(False).to_numpy(dtype=bool)
         big = "{value} FTE is unusually large (1.0 is one full-time rep)"
         issues.cells(t, large, "capacity", big, severity="warning")
+        # 0.01 probably means "1 %" of a rep, or a percent column read as a fraction.
+        tiny = ((v["capacity"] > 0) & (v["capacity"] < MIN_FTE)).fillna(False).to_numpy(bool)
+        small = "{value} FTE is below " + f"{MIN_FTE} (two hours a week; 1.0 is one full-time rep)"
+        issues.cells(t, tiny, "capacity", small, severity="warning")
+    _warn_long_names(t, issues)
     if "home_state" in v:
         v["home_state"] = v["home_state"].str.upper()
     _check_unique(
@@ -189,6 +234,11 @@ def _check_reps(t: _Table, issues: _Issues) -> None:
 def _check_history(t: _Table, issues: _Issues) -> None:
     _check_range(t, issues, "year", *YEAR_RANGE, "this is not a plausible year")
     _check_range(t, issues, "revenue", 0, None, "revenue cannot be negative")
+    _warn_implausible(
+        t, issues, "revenue", MAX_DOLLARS,
+        "a year's revenue above $10bn for one account is not plausible; check the column is "
+        "in dollars",
+    )  # fmt: skip
     repeat = "account {key} already has a row for year {value} in row {first}; one row per year"
     _check_unique(t, issues, ["account_id", "year"], repeat)
 

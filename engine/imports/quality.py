@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from engine.counties import county_of
+from engine.export import csv_bytes
 from engine.store import Dataset, conform
 
 # fmt: off
@@ -36,18 +37,13 @@ def export_accounts_csv(dataset: Dataset) -> bytes:
 
     UTF-8 with a BOM, so Excel shows accented names correctly; the file
     re-imports as an accounts file (`owner_rep_name` is ignored). A text cell
-    that Excel would run as a formula (starting with = + - @) is written with a
-    leading apostrophe, which Excel shows as plain text.
+    that Excel would run as a formula is written inert (`engine.export`).
     """
     accounts = conform("accounts", dataset.accounts)
     at = accounts.columns.get_loc("owner_rep_id") + 1
     names = accounts["owner_rep_id"].map(_owner_names(dataset))
     accounts.insert(at, "owner_rep_name", names)
-    for column in accounts.columns[accounts.dtypes == "string"]:
-        text = accounts[column]
-        risky = text.str.match(r"[=+\-@]").fillna(False).astype(bool)
-        accounts.loc[risky, column] = "'" + text[risky]
-    return accounts.to_csv(index=False).encode("utf-8-sig")
+    return csv_bytes(accounts)
 
 
 @dataclass(frozen=True)

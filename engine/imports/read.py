@@ -115,12 +115,50 @@ def _load_grid(upload: Upload, table: str, issues: _Issues) -> pd.DataFrame | No
         return None
 
 
+def _wide_encoding(data: bytes) -> str | None:
+    """Return the UTF-16 or UTF-32 codec a file is in, from its BOM or its zero bytes, or None.
+
+    The UTF-32 BOM begins with UTF-16's, so it is looked for first. Without a
+    BOM, text in the Latin range has a zero in every other byte (UTF-16) or
+    three in every four (UTF-32), in a place that tells the byte order.
+    """
+    for bom, codec in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            return codec
+    head = data[: 4096 - 4096 % 4]
+    if len(head) < 4:
+        return None
+    zero = [head[i::4].count(0) == len(head[i::4]) for i in range(4)]
+    if zero[1] and zero[2] and zero[3] and not zero[0]:
+        return "utf-32-le"
+    if zero[0] and zero[1] and zero[2] and not zero[3]:
+        return "utf-32-be"
+    if zero[1] and zero[3] and not (zero[0] or zero[2]):
+        return "utf-16-le"
+    if zero[0] and zero[2] and not (zero[1] or zero[3]):
+        return "utf-16-be"
+    return None
+
+
 def _decode(upload: Upload, table: str, issues: _Issues) -> str:
     """Return the file's text; warn when it was not UTF-8."""
     data = upload.data
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        # Excel's "Unicode text" export: UTF-16 with a BOM, usually tab-separated.
-        return data.decode("utf-16", errors="replace")
+    wide = _wide_encoding(data)
+    if wide is not None:
+        # Excel's "Unicode text" export is UTF-16 with a BOM, usually tab-separated.
+        name = wide.upper().replace("-LE", "").replace("-BE", "")
+        try:
+            return data.decode(wide)
+        except UnicodeDecodeError as exc:
+            raise _Unreadable(
+                f"the file looks like {name} text, but byte {exc.start:,} is not valid "
+                f"{name}; save it as 'CSV UTF-8'"
+            ) from exc
     if b"\x00" in data[:65536]:
         raise _Unreadable("the file contains binary data; it is not a CSV (text) file")
     text, fallback = None, None
@@ -160,11 +198,30 @@ def _delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
+def _leading_blank_lines(text: str, delimiter: str) -> tuple[int, str]:
+    """Return how many lines before the header are blank (or only delimiters), and the rest.
+
+    pandas cannot read a file that opens with them (it sizes the rows from the
+    first line), yet Excel shows them as empty rows above the header.
+    """
+    blank = 0
+    rest = text
+    while rest:
+        line, newline, after = rest.partition("\n")
+        if line.replace(delimiter, "").strip() or not newline:
+            break
+        blank, rest = blank + 1, after
+    return blank, rest
+
+
 def _csv_grid(text: str) -> pd.DataFrame:
+    """Return the CSV's rows as text cells, position p being the row Excel shows as p + 1."""
+    sep = _delimiter(text)
+    blank, text = _leading_blank_lines(text, sep)
     try:
         grid = pd.read_csv(
             io.StringIO(text),
-            sep=_delimiter(text),
+            sep=sep,
             header=None,
             dtype=str,
             keep_default_na=False,
@@ -174,15 +231,25 @@ def _csv_grid(text: str) -> pd.DataFrame:
     except pd.errors.EmptyDataError as exc:
         raise _Unreadable("the file is empty") from exc
     except pd.errors.ParserError as exc:
-        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-        if not found:
-            raise _Unreadable(f"the file cannot be read as CSV ({exc})") from exc
-        expected, line, saw = found.groups()
-        raise _Unreadable(
-            f"row {line} has {saw} values but the rows above have {expected}; a value with "
-            "a comma in it (e.g. 'Acme, Inc.') must be in double quotes"
-        ) from exc
-    return grid.fillna("")
+        # pandas counts records (a quoted cell over several lines is one), from 1 here
+        # and from 0 in "starting at row": Excel's rows, once the blank lines are added back.
+        if found := re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc)):
+            expected, line, saw = found.groups()
+            raise _Unreadable(
+                f"row {int(line) + blank} has {saw} values but the rows above have {expected}; "
+                "a value with a comma in it (e.g. 'Acme, Inc.') must be in double quotes"
+            ) from exc
+        if found := re.search(r"EOF inside string starting at row (\d+)", str(exc)):
+            raise _Unreadable(
+                f'row {int(found.group(1)) + 1 + blank} opens a double quote (") that is '
+                "never closed, so the rest of the file reads as one cell"
+            ) from exc
+        raise _Unreadable(f"the file cannot be read as CSV ({exc})") from exc
+    grid = grid.fillna("")
+    if blank:  # put the blank rows back, so every row keeps the number Excel shows
+        empty = pd.DataFrame("", index=range(blank), columns=grid.columns)
+        grid = pd.concat([empty, grid], ignore_index=True)
+    return grid
 
 
 def _cell_text(value: object) -> str:

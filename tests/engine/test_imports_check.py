@@ -238,3 +238,74 @@ def test_any_subset_with_one_corrupt_number_is_rejected_at_that_row(rows, pick, 
     assert not report.ok and report.dataset is None
     assert [(e.row, e.column) for e in report.errors] == [(bad + 2, column)]
     assert report.errors[0].message.startswith(f"accounts.csv, row {bad + 2}, column '{column}'")
+
+
+# -- plausibility: imports, with a warning at the cell -----------------------
+
+
+def _warned(report, column: str) -> list[tuple[int, str]]:
+    return [(w.row, w.message) for w in report.warnings if w.column == column]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "needle"),
+    [
+        ("tav", "12000000000", "TAV above $10bn for one account"),
+        ("minutes_per_visit", "600", "more minutes per visit than a working day (480)"),
+        ("first_year", "2099", "the first year is in the future"),
+        ("name", "x" * 501, "the name is 501 characters long, above 500"),
+    ],
+)
+def test_implausible_account_values_import_with_a_warning(store, column, value, needle):
+    accounts = accounts_frame()
+    accounts.loc[1, column] = value  # file row 3
+    report = try_import(store, accounts=accounts_upload(accounts))
+    assert report.ok, report.errors
+    ((row, message),) = _warned(report, column)
+    assert row == 3 and needle in message, message
+    assert store.counts()["accounts"] == 4  # imported, not dropped
+
+
+@pytest.mark.parametrize(
+    ("value", "warned"), [("10000000000", False), ("10000000001", True)]
+)  # fmt: skip
+def test_ten_billion_is_the_last_plausible_tav(store, value, warned):
+    accounts = accounts_frame()
+    accounts.loc[0, "tav"] = value
+    assert bool(_warned(try_import(store, accounts=accounts_upload(accounts)), "tav")) == warned
+
+
+def test_a_working_day_per_visit_and_this_year_are_still_plausible(store):
+    from datetime import date
+
+    accounts = accounts_frame()
+    accounts.loc[0, "minutes_per_visit"] = "480"
+    accounts.loc[1, "first_year"] = str(date.today().year)
+    accounts.loc[2, "name"] = "y" * 500
+    report = try_import(store, accounts=accounts_upload(accounts))
+    assert report.ok and report.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "needle"),
+    [
+        ("capacity", "0.01", "0.01' FTE is below 0.05"),
+        ("name", "n" * 600, "the name is 600 characters long"),
+    ],
+)
+def test_implausible_rep_values_import_with_a_warning(store, column, value, needle):
+    reps = reps_frame()
+    reps.loc[0, column] = value  # file row 2
+    report = try_import(store, reps=Upload("reps.csv", csv_bytes(reps)))
+    assert report.ok, report.errors
+    ((row, message),) = _warned(report, column)
+    assert row == 2 and needle in message, message
+
+
+def test_a_year_of_revenue_above_ten_billion_is_warned(store):
+    history = history_frame()
+    history.loc[3, "revenue"] = "25000000000"  # file row 5
+    report = try_import(store, history=Upload("history.csv", csv_bytes(history)))
+    assert report.ok
+    ((row, message),) = _warned(report, "revenue")
+    assert row == 5 and "revenue above $10bn for one account" in message

@@ -202,3 +202,53 @@ def test_file_above_size_limit(store, monkeypatch):
     monkeypatch.setattr(imports.read, "MAX_UPLOAD_BYTES", 100)  # read where the file is read
     report = try_import(store, accounts=accounts_upload(accounts_frame()))
     assert_refused(store, report, "accounts.csv", "MB limit")
+
+
+# -- encodings, leading blank lines, parse errors at Excel's row ---------------
+
+
+@pytest.mark.parametrize("encoding", ["utf-32", "utf-32-le", "utf-32-be", "utf-16-le", "utf-16-be"])
+def test_utf32_and_utf16_with_or_without_a_bom_are_read(store, encoding):
+    accounts = accounts_frame()
+    accounts.loc[0, "name"] = "Café Olé"
+    report = try_import(store, accounts=Upload("accounts.csv", csv_bytes(accounts, encoding)))
+    assert report.ok and report.warnings == (), report.errors
+    assert store.accounts().set_index("account_id").loc["A1", "name"] == "Café Olé"
+
+
+def test_a_broken_utf32_file_is_named_as_such(store):
+    data = "account_id,name\n".encode("utf-32") + b"\xff\xff\xff\xff" * 4
+    report = try_import(store, accounts=Upload("accounts.csv", data))
+    assert_refused(store, report, "accounts.csv", "looks like UTF-32 text", "CSV UTF-8")
+
+
+@pytest.mark.parametrize("blank", ["\n\n", "\r\n\r\n\r\n", "  \n\t\n", ",,,\n,,\n"])
+def test_blank_lines_before_the_header_are_read_and_rows_keep_excels_numbers(store, blank):
+    lines = csv_bytes(accounts_frame()).decode().splitlines()
+    skipped = blank.count("\n")
+    good = blank + "\n".join(lines) + "\n"
+    assert try_import(store, accounts=Upload("accounts.csv", good.encode())).ok
+
+    lines[2] = lines[2].replace("Retail", "", 1)  # A2: row 3 of the file without the blanks
+    bad = blank + "\n".join(lines) + "\n"
+    report = try_import(store, accounts=Upload("accounts.csv", bad.encode()))
+    assert_refused(store, report, "accounts.csv", f"row {3 + skipped}", "column 'industry'")
+
+
+def test_a_row_with_too_many_values_is_named_by_its_excel_row(store):
+    # Two blank lines, the header (row 3), A1 with a two-line address cell (row 4, one row in
+    # Excel), then A2 with an unquoted comma: row 5, though it is the file's seventh line.
+    lines = csv_bytes(accounts_frame()).decode().splitlines()
+    lines[1] = lines[1].replace("Acme", '"Acme\nNorth Yard"', 1)
+    lines[2] = lines[2].replace("Birch", "Birch, Inc.", 1)
+    text = "\n\n" + "\n".join(lines) + "\n"
+    report = try_import(store, accounts=Upload("accounts.csv", text.encode()))
+    assert_refused(store, report, "accounts.csv", "row 5 has", "double quotes")
+
+
+def test_a_quote_never_closed_names_its_row(store):
+    lines = csv_bytes(accounts_frame()).decode().splitlines()
+    lines[3] = lines[3].replace("Cedar", '"Cedar', 1)  # row 4
+    text = "\n" + "\n".join(lines) + "\n"  # one blank line first: row 5 in Excel
+    report = try_import(store, accounts=Upload("accounts.csv", text.encode()))
+    assert_refused(store, report, "accounts.csv", "row 5 opens a double quote")

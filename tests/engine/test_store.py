@@ -214,3 +214,31 @@ def test_account_states_are_the_accounts_states_once_each_in_upper_case(tmp_path
     store.replace_dataset(type(dataset)(accounts, dataset.reps, dataset.history), source="t")
     assert store.account_states() == ["KS", "MO"]
     store.close()
+
+
+def test_a_store_another_process_holds_is_refused_with_its_pid(tmp_path):
+    from store_holder import held_by_another_process
+
+    from engine.store import StoreInUse
+
+    path = tmp_path / "realign.duckdb"
+    Store(path).close()
+    with held_by_another_process(path) as other, pytest.raises(StoreInUse) as refused:
+        Store(path)
+    assert refused.value.pid == other.pid and refused.value.path == str(path)
+    assert f"in use by process {other.pid}" in str(refused.value)
+    Store(path).close()  # once the other process lets go, the store opens
+
+
+def test_the_audit_log_keeps_every_change_newest_first(tmp_path):
+    store = Store(tmp_path / "realign.duckdb")
+    store.record_audit("ada", "Ada", "admin", "imported data", "v1", "accounts.csv")
+    store.record_audit("paul", "Paul", "planner", "saved scenario", "0123456789", "Even split")
+    log = store.audit_log()
+    assert log[["user_id", "action", "target"]].values.tolist() == [
+        ["paul", "saved scenario", "0123456789"],
+        ["ada", "imported data", "v1"],
+    ]
+    assert len(store.audit_log(limit=1)) == 1
+    store.close()
+    assert len(Store(tmp_path / "realign.duckdb").audit_log()) == 2  # kept in the file

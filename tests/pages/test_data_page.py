@@ -139,6 +139,19 @@ def test_data_page_imports_a_valid_file(data_page_db):
     import_button.click()
     at.run()
     assert not at.exception, at.exception
+    # It asks first, naming what is replaced; Cancel writes nothing.
+    question = next(w.value for w in at.warning if w.value.startswith("Replace the"))
+    assert "accounts (5 rows now) with accounts.xlsx?" in question
+    assert stored(data_page_db)[0] == before
+    button(at, "Cancel").click()
+    at.run()
+    assert not any(w.value.startswith("Replace the") for w in at.warning)
+    assert stored(data_page_db)[0] == before
+    button(at, "Import").click()
+    at.run()
+    button(at, "Yes, replace the data").click()
+    at.run()
+    assert not at.exception, at.exception
     after, counts = stored(data_page_db)
     assert after != before
     assert counts["accounts"] == 4

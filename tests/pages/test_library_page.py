@@ -91,6 +91,14 @@ def test_rename_changes_the_name_and_a_blank_name_is_refused(library, tiny_store
     at.text_input(key=f"lib_name_{sid}").set_value("  Texas hires  ")
     at.button(key="lib_rename").click().run()
     assert not at.exception, at.exception
+    # It asks first: nothing is renamed until the yes; Cancel keeps the old name.
+    assert "Rename “Tight bands” to “Texas hires”?" in at.warning[0].value
+    assert stored(tiny_store_path)[0].loc[sid, "name"] == "Tight bands"
+    at.button(key="lib_rename_no").click().run()
+    assert not at.warning and stored(tiny_store_path)[0].loc[sid, "name"] == "Tight bands"
+    at.button(key="lib_rename").click().run()
+    at.button(key="lib_rename_yes").click().run()
+    assert not at.exception, at.exception
     assert "Renamed “Tight bands” to “Texas hires”" in toasts(at)
     assert at.dataframe[0].value.set_index("Id").loc[sid, "Name"] == "Texas hires"
     assert at.subheader[0].value == "Texas hires"
@@ -146,22 +154,34 @@ def test_one_plan_of_record_is_marked_moved_cleared_and_deleting_it_says_so(
     at = pick(open_page(), tight)
     at.button(key="lib_plan").click().run()
     assert not at.exception, at.exception
+    assert "Mark “Tight bands” as the plan of record" in at.warning[0].value
+    assert stored(tiny_store_path)[1] is None  # asked, not marked
+    at.button(key="lib_plan_yes").click().run()
     assert "“Tight bands” is now the plan of record" in toasts(at)
     assert stored(tiny_store_path)[1] == tight
     assert at.dataframe[0].value.set_index("Id").loc[tight, "Plan"] == "★"
     assert at.button(key="lib_plan").label == "Clear the plan-of-record mark"
 
     pick(at, loose).button(key="lib_plan").click().run()
+    assert "It replaces “Tight bands”" in at.warning[0].value
+    assert stored(tiny_store_path)[1] == tight
+    at.button(key="lib_plan_no").click().run()
+    assert not at.warning and stored(tiny_store_path)[1] == tight
+    at.button(key="lib_plan").click().run()
+    at.button(key="lib_plan_yes").click().run()
     assert "“Loose bands” is now the plan of record, instead of “Tight bands”" in toasts(at)
     plans = at.dataframe[0].value.set_index("Id")["Plan"]
     assert plans[plans == "★"].index.tolist() == [loose]
     assert stored(tiny_store_path)[1] == loose
 
     at.button(key="lib_plan").click().run()
+    assert "Clear the plan-of-record mark" in at.warning[0].value
+    at.button(key="lib_plan_yes").click().run()
     assert "no longer the plan of record" in toasts(at)
     assert stored(tiny_store_path)[1] is None
 
     at.button(key="lib_plan").click().run()  # mark again, then delete it
+    at.button(key="lib_plan_yes").click().run()
     at.button(key="lib_delete").click().run()
     assert "It is the plan of record" in at.warning[0].value
     at.button(key="lib_delete_yes").click().run()
@@ -183,3 +203,14 @@ def test_clone_and_tweak_opens_the_builder_with_the_scenario_to_clone(library, m
     at.button(key="lib_clone").click().run()
     assert not at.exception, at.exception
     assert asked == [("pages/rebalance.py", {"clone": sid})]
+
+
+def test_a_question_is_dropped_when_another_scenario_is_picked(library, tiny_store_path):
+    tight, loose = library["Tight bands"], library["Loose bands"]
+    at = pick(open_page(), tight)
+    at.button(key="lib_delete").click().run()
+    assert "Delete “Tight bands”" in at.warning[0].value
+    pick(at, loose)
+    assert not at.warning  # the question was about Tight bands
+    pick(at, tight)
+    assert not at.warning and tight in stored(tiny_store_path)[0].index

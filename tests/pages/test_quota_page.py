@@ -151,17 +151,29 @@ def test_an_unknown_plan_id_is_explained(tiny_store_path):
     assert quotas(at)
 
 
-def test_a_saved_plan_can_be_deleted(tiny_store_path):
+def saved_plans(path) -> int:
+    store = open_store(path, seed_dir=None)
+    try:
+        return len(store.quota_plans())
+    finally:
+        store.close()
+
+
+def test_a_saved_plan_is_deleted_after_asking(tiny_store_path):
     at = run_page()
     at.button(key="q_save").click().run()
     at.button(key="q_delete").click().run()
     assert not at.exception, at.exception
+    assert any("Delete the quota plan" in w.value for w in at.warning)
+    assert saved_plans(tiny_store_path) == 1  # asked, nothing deleted
+    at.button(key="q_delete_no").click().run()
+    assert not any("Delete the quota plan" in w.value for w in at.warning)
+    assert saved_plans(tiny_store_path) == 1
+    at.button(key="q_delete").click().run()
+    at.button(key="q_delete_yes").click().run()
+    assert not at.exception, at.exception
     assert any("Deleted the quota plan" in s.value for s in at.success)
-    store = open_store(tiny_store_path, seed_dir=None)
-    try:
-        assert store.quota_plans().empty
-    finally:
-        store.close()
+    assert saved_plans(tiny_store_path) == 0
 
 
 def test_a_state_in_the_link_keeps_its_reps_in_the_per_rep_table(tiny_store_path):

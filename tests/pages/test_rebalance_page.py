@@ -108,3 +108,31 @@ def test_a_renamed_or_deleted_scenario_shows_as_it_is_now(tiny_store_path):
     at.run()
     assert not at.exception, at.exception
     assert any(f"No saved scenario has the id `{sid}`" in w.value for w in at.warning)
+
+
+def test_delete_asks_first_and_only_the_yes_deletes(tiny_store_path):
+    from engine.roster import Roster
+    from engine.store import open_store
+
+    sid = _save_roster_scenario(tiny_store_path, Roster())
+
+    def saved() -> list[str]:
+        store = open_store(tiny_store_path, seed_dir=None)
+        try:
+            return store.scenarios()["scenario_id"].tolist()
+        finally:
+            store.close()
+
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params["scenario"] = sid
+    at.run()
+    at.button(key="rb_delete").click().run()
+    assert not at.exception, at.exception
+    assert any("Delete “Team change" in w.value for w in at.warning)
+    assert saved() == [sid]  # the first click only asks
+    at.button(key="rb_delete_no").click().run()
+    assert not any("Delete “" in w.value for w in at.warning) and saved() == [sid]
+    at.button(key="rb_delete").click().run()
+    at.button(key="rb_delete_yes").click().run()
+    assert not at.exception, at.exception
+    assert saved() == [] and "scenario" not in at.query_params

@@ -60,6 +60,14 @@ REPS: tuple[Column, ...] = (
     Column("seniority", "VARCHAR", "text", True, "seniority", "Junior, Mid or Senior."),
     Column("capacity", "DOUBLE", "number", True, "capacity (FTE)", "1.0 is one full-time rep."),
     Column("annual_cost", "DOUBLE", "number", True, "loaded annual cost", "USD per year."),
+    Column(
+        "region",
+        "VARCHAR",
+        "text",
+        False,
+        "region",
+        "Sales region; empty: the Census region of the home state (engine.regions).",
+    ),
 )
 
 HISTORY: tuple[Column, ...] = (
@@ -113,6 +121,8 @@ def ddl() -> list[str]:
         "  loaded_at TIMESTAMP NOT NULL\n"
         ")"
     )
+    # A store made before reps had a region gains the column, empty, when next opened.
+    statements.append("ALTER TABLE reps ADD COLUMN IF NOT EXISTS region VARCHAR")
     statements.extend(SCENARIO_DDL)
     statements.extend(LIBRARY_DDL)
     statements.extend(QUOTA_DDL)

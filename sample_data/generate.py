@@ -467,6 +467,8 @@ def make_reps(rng: np.random.Generator, n_reps: int) -> pd.DataFrame:
             "seniority": seniority,
             "capacity": capacity,
             "annual_cost": cost,
+            # No region of its own: each rep falls in their home state's Census region.
+            "region": pd.array([pd.NA] * n_reps, dtype="string"),
         }
     )
 

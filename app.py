@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui.auth import sign_in_gate
-from ui.sidebar import state_filter
+from ui.sidebar import region_filter, state_filter
 from ui.state import get_store
 
 st.set_page_config(page_title="Realign", page_icon="🗺️", layout="wide")
@@ -35,5 +35,6 @@ with st.sidebar:
             f"loaded {info.loaded_at:%Y-%m-%d %H:%M} UTC"
         )
         state_filter(info.data_version)
+        region_filter(info.data_version)
 
 navigation.run()

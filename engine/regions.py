@@ -16,23 +16,18 @@ import pandas as pd
 NO_REGION = "No region"
 TERRITORIES = "Territories"
 
+
+def _codes(text: str) -> list[str]:
+    return text.split()
+
+
 # The US Census Bureau's four regions, by state.
 CENSUS_REGIONS: dict[str, str] = {
-    **dict.fromkeys(("CT", "ME", "MA", "NH", "RI", "VT", "NJ", "NY", "PA"), "Northeast"),
-    **dict.fromkeys(
-        ("IL", "IN", "MI", "OH", "WI", "IA", "KS", "MN", "MO", "NE", "ND", "SD"), "Midwest"
-    ),
-    **dict.fromkeys(
-        (
-            "DE", "DC", "FL", "GA", "MD", "NC", "SC", "VA", "WV",
-            "AL", "KY", "MS", "TN", "AR", "LA", "OK", "TX",
-        ),
-        "South",
-    ),  # fmt: skip
-    **dict.fromkeys(
-        ("AZ", "CO", "ID", "MT", "NV", "NM", "UT", "WY", "AK", "CA", "HI", "OR", "WA"), "West"
-    ),
-    **dict.fromkeys(("PR", "VI", "GU", "MP", "AS"), TERRITORIES),
+    **dict.fromkeys(_codes("CT ME MA NH RI VT NJ NY PA"), "Northeast"),
+    **dict.fromkeys(_codes("IL IN MI OH WI IA KS MN MO NE ND SD"), "Midwest"),
+    **dict.fromkeys(_codes("DE DC FL GA MD NC SC VA WV AL KY MS TN AR LA OK TX"), "South"),
+    **dict.fromkeys(_codes("AZ CO ID MT NV NM UT WY AK CA HI OR WA"), "West"),
+    **dict.fromkeys(_codes("PR VI GU MP AS"), TERRITORIES),
 }
 
 
@@ -84,7 +79,9 @@ def region_rollup(loads: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFrame:
     """
     by_rep = pd.Series(rep_regions(reps).to_numpy(), index=reps["rep_id"].astype(str))
     frame = loads.assign(region=loads["rep_id"].astype(str).map(by_rep).fillna(NO_REGION))
-    frame = frame.assign(per_fte=frame["potential"] / frame["capacity"].where(frame["capacity"] > 0))
+    frame = frame.assign(
+        per_fte=frame["potential"] / frame["capacity"].where(frame["capacity"] > 0)
+    )
 
     def spread(values: pd.Series) -> float:
         values = values.dropna()

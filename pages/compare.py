@@ -82,6 +82,7 @@ def _pickers(
     )
     return links.CompareLink(
         a=a, b=b, more=tuple(more), measure=measure, qa=view.qa, qb=view.qb, state=view.state,
+        region=view.region,
         changes_only=changes_only,
     )  # fmt: skip
 
@@ -274,6 +275,10 @@ def main() -> None:
         for label, a in labelled.items()
     }
     local = tables.reps_in_state(view, [owner_column(a.ref) for a in found.values()], choice.state)
+    in_region = [tables.reps_in_region(a.reps, choice.region) for a in found.values()]
+    if choice.region is not None:  # a rep in the region on either side
+        region_reps = set().union(*(r for r in in_region if r))
+        local = region_reps if local is None else local & region_reps
     if choice.rep:
         loads = {k: v[v["rep_id"] == choice.rep] for k, v in loads.items()}
     elif local is not None:

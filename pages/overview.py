@@ -6,6 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from engine.metrics import MetricSettings, account_view, rep_loads, score_alignment
+from engine.regions import region_rollup
+from engine.regions import regions as regions_of
 from engine.schema import TODAY_ALIGNMENT
 from engine.store import Dataset
 from ui import format as fmt
@@ -55,12 +57,14 @@ if dataset.accounts.empty or dataset.reps.empty:
 
 view, loads, forecast_ok = _today(version, dataset)
 state, _ = links.parse_state(st.query_params, set(view["state"].dropna().str.upper()))
+region, _ = links.parse_region(st.query_params, set(regions_of(dataset.reps)))
 counties = load_county_territories(TODAY_ALIGNMENT, version, view, "owner_rep_id")
 shapes = load_map_shapes()
 map_slot.pydeck_chart(
     maps.territory_map(
         view, dataset.reps, shapes=shapes, counties=counties, basemap=use_basemap(),
         state=state if state in shapes.bounds else None, height_px=MAP_HEIGHT,
+        view_of=tables.region_frame(view, dataset.reps, "owner_rep_id", region),
     ),
     height=MAP_HEIGHT,
     key="overview_map",
@@ -175,7 +179,19 @@ shown = loads
 local = tables.reps_in_state(view, ["owner_rep_id"], state)
 if local is not None:
     shown = loads[loads["rep_id"].isin(local)]
-    st.caption(f"The {fmt.count(len(shown))} reps who hold accounts in {state}.")
+in_region = tables.reps_in_region(dataset.reps, region)
+if in_region is not None:
+    shown = shown[shown["rep_id"].isin(in_region)]
+if local is not None or in_region is not None:
+    where = " and ".join(
+        part
+        for part in (
+            f"hold accounts in {state}" if state else "",
+            f"are in {region}" if region else "",
+        )
+        if part
+    )
+    st.caption(f"The {fmt.count(len(shown))} reps who {where}.")
 st.altair_chart(charts.load_vs_band(shown, SETTINGS.band), width="stretch")
 
 table = pd.DataFrame(
@@ -207,3 +223,25 @@ st.dataframe(
         "Mean km": st.column_config.NumberColumn(format="%.0f km"),
     },
 )
+
+rollup = region_rollup(loads, dataset.reps)
+if len(rollup) > 1:
+    st.subheader("Regions")
+    st.caption(
+        "Each region's team and book. Potential spread: highest over lowest potential per "
+        "full-time rep within the region. A rep's region is the reps table's region, else the "
+        "Census region of their home state."
+    )
+    st.dataframe(
+        tables.region_table(rollup),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "FTE": st.column_config.NumberColumn(format="%.1f"),
+            "Potential ($M)": st.column_config.NumberColumn(format="$%.1fM"),
+            "Potential per FTE ($M)": st.column_config.NumberColumn(format="$%.2fM"),
+            "Potential spread": st.column_config.NumberColumn(format="%.2f×"),
+            "Revenue ($M)": st.column_config.NumberColumn(format="$%.1fM"),
+            "Workload (h)": st.column_config.NumberColumn(format="%d h"),
+        },
+    )

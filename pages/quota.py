@@ -235,11 +235,20 @@ def main() -> None:
     st.subheader("Per rep")
     table = view.per_rep_table(plan, risk, found.reps)
     local = tables.reps_in_state(found.view, [found.owner_col], linked.state)
+    in_region = tables.reps_in_region(found.reps, linked.region)
+    if in_region is not None:
+        local = in_region if local is None else local & in_region
     if local is not None:
         table = table[plan.reps["rep_id"].astype(str).isin(local).to_numpy()]
-        st.caption(
-            f"The {len(table)} reps who hold accounts in {linked.state}; the plan covers all."
+        where = " and ".join(
+            part
+            for part in (
+                f"hold accounts in {linked.state}" if linked.state else "",
+                f"are in {linked.region}" if linked.region else "",
+            )
+            if part
         )
+        st.caption(f"The {len(table)} reps who {where}; the plan covers all.")
     st.dataframe(table, hide_index=True, width="stretch", column_config=panels.PER_REP_CONFIG)
     st.download_button(
         "Download the quotas (CSV)",

@@ -42,6 +42,10 @@ class LinkProblem:
     @property
     def text(self) -> str:
         """Return the problem as a sentence fragment for a page's warning."""
+        if self.noun == "region":
+            if self.malformed:
+                return f"`{self.value[:40]}` is too long for a region name"
+            return f"no rep is in the region `{self.value}`; showing every region"
         if self.noun == "state":
             if self.malformed:
                 return f"`{self.value[:40]}` is not a two-letter state code"
@@ -111,6 +115,27 @@ def parse_state(
     return code, []
 
 
+REGION_MAX = 80  # characters: longer is not a region name a link carries
+
+
+def parse_region(
+    params: Mapping[str, str], known: Collection[str] | None = None
+) -> tuple[str | None, list[LinkProblem]]:
+    """Return the region a link keeps (None for every region), and why one was dropped.
+
+    `known` is the regions the reps are in (`engine.regions.regions`); a region
+    is matched as written, after trimming.
+    """
+    value = (params.get("region") or "").strip()
+    if not value:
+        return None, []
+    if len(value) > REGION_MAX:
+        return None, [LinkProblem(value, "region", malformed=True)]
+    if known is not None and value not in known:
+        return None, [LinkProblem(value, "region")]
+    return value, []
+
+
 def state_link(page: str, state: str | None) -> str:
     """Return the link to a page with only a state chosen (every state when None)."""
     return _href(page, {"state": state})
@@ -126,10 +151,14 @@ class RebalanceLink:
     scenario: str | None = None
     clone: str | None = None
     state: str | None = None
+    region: str | None = None
 
     def params(self) -> dict[str, str]:
         """Return the query parameters that carry this view (empty choices left out)."""
-        body = {"scenario": self.scenario, "clone": self.clone, "state": self.state}
+        body = {
+            "scenario": self.scenario, "clone": self.clone, "state": self.state,
+            "region": self.region,
+        }  # fmt: skip
         return {k: v for k, v in body.items() if v}
 
 
@@ -156,12 +185,14 @@ def parse_rebalance(
     """Return the Scenario builder's view a link asks for, and the ids it could not follow."""
     problems: list[LinkProblem] = []
     state, state_problems = parse_state(params, states)
+    region, region_problems = parse_region(params)
     view = RebalanceLink(
         scenario=_checked(params.get("scenario"), known, "scenario", "", problems),
         clone=_checked(params.get("clone"), known, "scenario", "copied", problems),
         state=state,
+        region=region,
     )
-    return view, problems + state_problems
+    return view, problems + state_problems + region_problems
 
 
 # -- Compare --------------------------------------------------------------------------------------
@@ -179,6 +210,7 @@ class CompareLink:
     qa: str | None = None
     qb: str | None = None
     state: str | None = None
+    region: str | None = None
     changes_only: bool = False
 
     def params(self) -> dict[str, str]:
@@ -192,6 +224,7 @@ class CompareLink:
             "qa": self.qa,
             "qb": self.qb,
             "state": self.state,
+            "region": self.region,
             "changes": "only" if self.changes_only else None,
         }
         return {k: v for k, v in body.items() if v}
@@ -234,7 +267,8 @@ def parse_compare(
             more.append(found)
     measure = params.get("measure", "potential")
     state, state_problems = parse_state(params, states)
-    problems += state_problems
+    region, region_problems = parse_region(params)
+    problems += state_problems + region_problems
     view = CompareLink(
         a=a,
         b=b,
@@ -244,6 +278,7 @@ def parse_compare(
         qa=_checked(params.get("qa"), plans, "quota plan", "left", problems),
         qb=_checked(params.get("qb"), plans, "quota plan", "right", problems),
         state=state,
+        region=region,
         changes_only=params.get("changes") == "only",
     )
     return view, problems
@@ -259,11 +294,12 @@ class QuotaLink:
     scenario: str = TODAY
     plan: str | None = None
     state: str | None = None
+    region: str | None = None
 
     def params(self) -> dict[str, str]:
         """Return the query parameters that carry this view (today's alignment is the default)."""
         scenario = None if self.scenario == TODAY else self.scenario
-        body = {"scenario": scenario, "plan": self.plan, "state": self.state}
+        body = {"scenario": scenario, "plan": self.plan, "state": self.state, "region": self.region}
         return {k: v for k, v in body.items() if v}
 
 
@@ -288,4 +324,6 @@ def parse_quota(
     scenario = _alignment(params.get("scenario", TODAY), scenarios, "", problems) or TODAY
     plan = _checked(params.get("plan"), plans, "quota plan", "", problems)
     state, state_problems = parse_state(params, states)
-    return QuotaLink(scenario=scenario, plan=plan, state=state), problems + state_problems
+    region, region_problems = parse_region(params)
+    link = QuotaLink(scenario=scenario, plan=plan, state=state, region=region)
+    return link, problems + state_problems + region_problems

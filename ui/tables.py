@@ -58,6 +58,50 @@ def reps_in_state(view: pd.DataFrame, owner_cols: list[str], state: str | None) 
     return {str(r) for col in owner_cols for r in local[col].dropna().unique()}
 
 
+def reps_in_region(reps: pd.DataFrame, region: str | None) -> set[str] | None:
+    """Return the reps of a region (`engine.regions.rep_regions`); None when none is chosen."""
+    if region is None:
+        return None
+    from engine.regions import rep_regions
+
+    return {str(r) for r in reps.loc[(rep_regions(reps) == region).to_numpy(), "rep_id"]}
+
+
+def region_frame(
+    view: pd.DataFrame, reps: pd.DataFrame, owner_col: str, region: str | None
+) -> pd.DataFrame | None:
+    """Return the points a map frames for a region: its accounts and its reps' homes.
+
+    None when no region is chosen (the map frames everything).
+    """
+    if region is None:
+        return None
+    from engine.regions import account_regions
+
+    own = view[(account_regions(view, reps, owner_col) == region).to_numpy()]
+    homes = reps[reps["rep_id"].astype(str).isin(reps_in_region(reps, region) or set())]
+    cols = ["lat", "lon", "county_fips"] if "county_fips" in own else ["lat", "lon"]
+    placed = own[own["county_fips"].notna()] if "county_fips" in own else own
+    return pd.concat([placed[cols[:2]], homes[["home_lat", "home_lon"]]], ignore_index=True)
+
+
+def region_table(rollup: pd.DataFrame) -> pd.DataFrame:
+    """Return `engine.regions.region_rollup` with the column names a page shows."""
+    return pd.DataFrame(
+        {
+            "Region": rollup["region"],
+            "Reps": rollup["reps"],
+            "FTE": rollup["fte"],
+            "Accounts": rollup["accounts"],
+            "Potential ($M)": rollup["potential"] / 1e6,
+            "Potential per FTE ($M)": rollup["potential_per_fte"] / 1e6,
+            "Potential spread": rollup["potential_spread"],
+            "Revenue ($M)": rollup["revenue"] / 1e6,
+            "Workload (h)": rollup["workload_hours"].round(),
+        }
+    )
+
+
 WHITE_SPACE_TEXT = {"unowned": "no rep", "no_customer": "no active customer", "": ""}
 
 

@@ -73,9 +73,7 @@ def test_state_region_is_total_and_case_blind(codes):
 
 
 def test_the_rollup_sums_each_region_and_measures_its_spread():
-    team = pd.DataFrame(
-        {"rep_id": ["R1", "R2", "R3"], "home_state": ["TX", "OK", "CA"]}
-    )
+    team = pd.DataFrame({"rep_id": ["R1", "R2", "R3"], "home_state": ["TX", "OK", "CA"]})
     loads = pd.DataFrame(
         {
             "rep_id": ["R1", "R2", "R3"],

@@ -101,3 +101,27 @@ def test_a_state_in_the_link_zooms_the_map_and_keeps_its_reps_in_the_table(tiny_
     everywhere = AppTest.from_file(PAGE, default_timeout=60).run()
     national = json.loads(everywhere.get("deck_gl_json_chart")[0].proto.json)["initialViewState"]
     assert view["zoom"] > national["zoom"]
+
+
+def test_a_region_in_the_link_keeps_its_reps_frames_its_book_and_regions_are_rolled_up(
+    two_region_store_path,
+):
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["region"] = "Plains"
+    at.run()
+    assert not at.exception, at.exception
+    assert list(rep_table(at)["Rep"]) == ["Dana Reyes"]
+    assert any("are in Plains" in c.value for c in at.caption)
+    # The map frames Dana's accounts (Kansas, Nebraska) and home, not Lee's in Missouri.
+    view = json.loads(at.get("deck_gl_json_chart")[0].proto.json)["initialViewState"]
+    assert view["longitude"] < -96.0
+    regions = next(d.value for d in at.dataframe if "Region" in d.value.columns)
+    assert set(regions["Region"]) == {"Plains", "Midwest"}
+    plains = regions.set_index("Region").loc["Plains"]
+    assert plains["Reps"] == 1 and plains["Accounts"] == 2
+
+
+def test_one_region_only_shows_no_region_table(tiny_store_path):
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert not any("Region" in d.value.columns for d in at.dataframe)

@@ -41,3 +41,30 @@ def test_a_state_no_account_is_in_is_dropped_with_a_warning(tiny_store_path):
     assert not at.exception, at.exception
     assert at.sidebar.selectbox(key="state_filter").value == ""
     assert any("could not be used" in w.value for w in at.sidebar.warning)
+
+
+def test_the_region_picker_follows_the_link_and_writes_the_url(two_region_store_path):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["region"] = "Plains"
+    at.run()
+    assert not at.exception, at.exception
+    picker = at.sidebar.selectbox(key="region_filter")
+    assert picker.options == ["Every region", "Midwest", "Plains"]
+    assert picker.value == "Plains"
+    picker.set_value("").run()
+    assert "region" not in at.query_params
+
+
+def test_a_region_no_rep_is_in_is_dropped_with_a_warning(two_region_store_path):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["region"] = "Atlantis"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.sidebar.selectbox(key="region_filter").value == ""
+    assert any("no rep is in the region" in w.value for w in at.sidebar.warning)
+
+
+def test_with_one_region_there_is_no_region_picker(tiny_store_path):
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception, at.exception
+    assert not [s for s in at.sidebar.selectbox if s.key == "region_filter"]

@@ -26,6 +26,7 @@ from ui.links import (
     parse_compare,
     parse_quota,
     parse_rebalance,
+    parse_region,
     parse_state,
     quota_link,
     rebalance_link,
@@ -289,3 +290,27 @@ def test_a_state_the_link_cannot_follow_is_dropped_and_said():
     assert problems[0].text == "no account is in the state `WY`; showing every state"
     view, problems = parse_compare({"b": S1, "state": "ZZ"}, SCENARIOS, PLANS, {"TX"})
     assert view == CompareLink(b=S1) and [p.noun for p in problems] == ["state"]
+
+
+# -- the region a link keeps -------------------------------------------------------------------
+
+
+def test_a_region_is_read_as_written_and_every_link_carries_it():
+    assert parse_region({"region": " West "}, {"West"}) == ("West", [])
+    assert parse_region({}) == (None, [])
+    for parse, make in (
+        (lambda p: parse_compare(p, SCENARIOS, PLANS)[0], lambda: CompareLink(b=S1, region="West")),
+        (lambda p: parse_quota(p, SCENARIOS, PLANS)[0], lambda: QuotaLink(region="West")),
+        (lambda p: parse_rebalance(p, SCENARIOS)[0], lambda: RebalanceLink(region="West")),
+    ):
+        link = make()
+        assert link.params()["region"] == "West"
+        assert parse(link.params()) == link  # the round trip keeps it
+
+
+def test_a_region_the_link_cannot_follow_is_dropped_and_said():
+    region, problems = parse_region({"region": "Atlantis"}, {"West"})
+    assert region is None and not problems[0].malformed
+    assert problems[0].text == "no rep is in the region `Atlantis`; showing every region"
+    region, problems = parse_region({"region": "x" * 200})
+    assert region is None and problems[0].malformed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 
 import numpy as np
@@ -91,7 +92,7 @@ def check_feasible(result: RoutePlan, accounts: pd.DataFrame, reps: pd.DataFrame
             k = len(on) + sum(u.account_id == account_id for u in rep.unplanned)
             gap = max(1, math.floor(s.spacing_share * len(dates) / k)) if k > 1 else 1
             on.sort()
-            assert all(b - a >= gap for a, b in zip(on, on[1:], strict=False))
+            assert all(b - a >= gap for a, b in itertools.pairwise(on))
         assert rep.planned + len(rep.unplanned) == rep.required
 
 

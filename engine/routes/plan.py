@@ -318,6 +318,7 @@ def _report(p: RepProblem, days: _Days) -> RepPlan:
                 lunch=sched.lunch,
                 km=sched.km,
                 drive_minutes=sched.drive_minutes,
+                home_again=s.return_home,
             )
         )
     unplanned = list(p.settled)

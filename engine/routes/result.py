@@ -56,6 +56,7 @@ class DayRoute:
     lunch: float | None
     km: float  # including the drive home
     drive_minutes: float
+    home_again: bool = True  # False when the day ends at its last visit (an open end)
 
     @property
     def visit_minutes(self) -> float:

@@ -198,7 +198,7 @@ def main() -> None:
     rep = result.rep(rep_id)
 
     for column, (label, value) in zip(
-        st.columns(4), view.week_summary(rep, result.working_hours()).items(), strict=True
+        st.columns(5), view.week_summary(rep, result.working_hours()).items(), strict=True
     ):
         column.metric(label, value)
     if rep.required == 0:

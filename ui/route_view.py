@@ -183,10 +183,17 @@ def day_table(plan: RepPlan) -> pd.DataFrame:
                 "Stop": None,
                 "Account": f"{end} {clock_of(day.finish)}{lunch}",
                 "Drive (km)": round(day.km - sum(s.km for s in day.stops), 1),
+                "Drive (min)": round(day.drive_minutes - sum(s.drive_minutes for s in day.stops)),
             }
         )
     columns = ["Day", "Stop", "Account", "Where", "Arrive", "Visit", "Drive (km)", "Drive (min)"]
-    return pd.DataFrame(rows, columns=columns)
+    table = pd.DataFrame(rows, columns=columns)
+    # Blank, not "None", where a row has nothing to say (a day's drive home, a day off).
+    table["Stop"] = table["Stop"].map(lambda n: "" if pd.isna(n) else str(int(n)))
+    for column in ("Where", "Arrive", "Visit"):
+        table[column] = table[column].fillna("")
+    table["Drive (min)"] = table["Drive (min)"].astype("Int64")
+    return table
 
 
 def week_summary(plan: RepPlan, working_hours: float) -> dict[str, str]:
@@ -196,7 +203,8 @@ def week_summary(plan: RepPlan, working_hours: float) -> dict[str, str]:
         "Visits planned": f"{plan.planned} of {plan.required}",
         "Driving": f"{plan.km:,.0f} km",
         "Drive time": f"{plan.drive_hours:.1f} h",
-        "Face-to-face": f"{plan.visit_hours:.1f} h ({share:.0%} of the week)",
+        "Face-to-face": f"{plan.visit_hours:.1f} h",
+        "Of the working week": f"{share:.0%}",
     }
 
 

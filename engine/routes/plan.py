@@ -153,6 +153,47 @@ def _insert(p: RepProblem, days: _Days, need: int) -> bool:
     return True
 
 
+def _make_room(p: RepProblem, days: _Days, need: int) -> bool:
+    """Fit one more visit of `need` by moving a day's stops elsewhere; say if done.
+
+    For each day the visit may go on: take out one of its stops (or, failing
+    that, all of them), put the visit in, and put what was taken out back on
+    other days, each where it adds least driving. The cheapest such change is
+    made; none is made unless every stop taken out finds a place again.
+    """
+    place = need + 1
+    best: tuple[float, _Days] | None = None
+    for day in p.allowed[need]:
+        order = days.orders[day]
+        if place in order or not days.spaced(need, day):
+            continue
+        for taken in [[q] for q in order] + ([list(order)] if len(order) > 1 else []):
+            trial = days.copy()
+            trial.orders[day] = [q for q in order if q not in taken]
+            fitted = _cheapest(p, trial, need) if trial.orders[day] else None
+            if trial.orders[day] and (fitted is None or fitted[1] != day):
+                continue
+            if fitted is None:
+                if not p.schedule([place]).feasible:
+                    continue
+                trial.orders[day] = [place]
+            else:
+                trial.orders[day].insert(fitted[2], place)
+            for other in taken:
+                back = _cheapest(p, trial, other - 1)
+                if back is None:
+                    break
+                trial.orders[back[1]].insert(back[2], other)
+            else:
+                km = sum(trial.km(d) for d in range(len(trial.orders)))
+                if best is None or km < best[0] - 1e-9:
+                    best = (km, trial)
+    if best is None:
+        return False
+    days.orders = best[1].orders
+    return True
+
+
 def _improve(p: RepProblem, days: _Days, left: np.ndarray, passes: int = 4) -> None:
     """Move visits to the day where they cost least driving, and fit in those still out.
 
@@ -177,7 +218,7 @@ def _improve(p: RepProblem, days: _Days, left: np.ndarray, passes: int = 4) -> N
                     days.orders[to].insert(position, place)
                     moved = True
         for need in sorted(np.flatnonzero(left > 0), key=lambda i: (-p.service[i + 1], i)):
-            while left[need] > 0 and _insert(p, days, need):
+            while left[need] > 0 and (_insert(p, days, need) or _make_room(p, days, need)):
                 left[need] -= 1
                 moved = True
         if not moved:

@@ -274,3 +274,35 @@ def directions_links(plan: RepPlan, day: dt.date) -> list[str]:
 def team_csv(plan: RoutePlan) -> bytes:
     """Return every rep's stops as CSV: rep, day, order, account, times, km."""
     return plan.stops().to_csv(index=False).encode()
+
+
+ROUTED_KPIS = (  # key, label, lower is better
+    ("km", "Routed driving a week (km)", True),
+    ("drive_hours", "Routed drive time a week (h)", True),
+    ("planned", "Visits routed a week", False),
+)
+
+
+def routed_kpi_rows(before: dict, after: dict, names: tuple[str, str]) -> pd.DataFrame:
+    """Return the routed week's KPIs as rows of the Scenario builder's KPI table.
+
+    `before` and `after` are `ui.state.load_routed_week` results; `names` the
+    table's two value columns (e.g. "Today", "Scenario").
+    """
+    rows = []
+    for key, label, lower in ROUTED_KPIS:
+        a, b = before[key], after[key]
+        change = b - a
+        reading = "better" if (change < 0) == lower else "worse"
+        reading = "same" if abs(change) < 1e-9 else reading
+        unit = "{:,.1f}" if key == "drive_hours" else "{:,.0f}"
+        rows.append(
+            {
+                "KPI": label,
+                names[0]: unit.format(a),
+                names[1]: unit.format(b),
+                "Change": ("+" if change > 0 else "") + unit.format(change),
+                "Reading": reading,
+            }
+        )
+    return pd.DataFrame(rows)

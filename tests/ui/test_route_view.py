@@ -83,3 +83,13 @@ def test_routes_links_round_trip():
     back, problems = parse_routes({"week": "2027-w02", "rep": "R99"}, set(), {"R07"})
     assert back == RoutesLink(week="2027-W02")
     assert [p.noun for p in problems] == ["rep"]
+
+
+def test_routed_kpi_rows_read_less_driving_as_better():
+    before = {"km": 1000.0, "drive_hours": 20.0, "planned": 50.0, "required": 60.0}
+    after = {"km": 900.0, "drive_hours": 20.0, "planned": 48.0, "required": 60.0}
+    rows = view.routed_kpi_rows(before, after, ("Today", "Scenario")).set_index("KPI")
+    assert rows.loc["Routed driving a week (km)", "Reading"] == "better"
+    assert rows.loc["Routed driving a week (km)", "Change"] == "-100"
+    assert rows.loc["Routed drive time a week (h)", "Reading"] == "same"
+    assert rows.loc["Visits routed a week", "Reading"] == "worse"

@@ -6,7 +6,9 @@ two visits of the same account a number of days apart, nor price a visit left
 out of the week by what it is worth to the week as a whole. Spacing is one
 linear row per account and window of days, so a generalised assignment model
 says it exactly, and at a rep's size (tens of visits, five to twenty days)
-HiGHS solves it in milliseconds. Each day is then routed by PyVRP.
+HiGHS solves it in milliseconds. Visits with nothing to tie them to a day (one
+visit in the period, any day, any hour) are not in the model: PyVRP, routing
+the whole period with a vehicle per day, places them itself.
 
 The model (Fisher–Jaikumar's assignment step). Each day d has a seed, an
 account at the heart of one of the period's clusters of due visits (a
@@ -38,7 +40,7 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 UNPLANNED_PENALTY = 1e5  # minutes: more than any day's driving could save
-MAX_NODES = 5000
+MAX_NODES = 500
 
 
 def seeds(xy: NDArray, weights: NDArray, k: int, home: NDArray, iterations: int = 20) -> NDArray:

@@ -156,10 +156,10 @@ def _insert(p: RepProblem, days: _Days, need: int) -> bool:
 def _make_room(p: RepProblem, days: _Days, need: int) -> bool:
     """Fit one more visit of `need` by moving a day's stops elsewhere; say if done.
 
-    For each day the visit may go on: take out one of its stops (or, failing
-    that, all of them), put the visit in, and put what was taken out back on
-    other days, each where it adds least driving. The cheapest such change is
-    made; none is made unless every stop taken out finds a place again.
+    For each day the visit may go on: take out one of its stops, put the visit
+    in, and put the stop taken out back on another day, where it adds least
+    driving. The cheapest such change is made; none is made unless the stop
+    taken out finds a place again.
     """
     place = need + 1
     best: tuple[float, _Days] | None = None
@@ -167,7 +167,7 @@ def _make_room(p: RepProblem, days: _Days, need: int) -> bool:
         order = days.orders[day]
         if place in order or not days.spaced(need, day):
             continue
-        for taken in [[q] for q in order] + ([list(order)] if len(order) > 1 else []):
+        for taken in [[q] for q in order] or [[]]:
             trial = days.copy()
             trial.orders[day] = [q for q in order if q not in taken]
             fitted = _cheapest(p, trial, need) if trial.orders[day] else None
@@ -194,6 +194,9 @@ def _make_room(p: RepProblem, days: _Days, need: int) -> bool:
     return True
 
 
+ROOM_TRIES = 10  # visits a rep's plan tries to make room for: a bound on the work, not the clock
+
+
 def _improve(p: RepProblem, days: _Days, left: np.ndarray, passes: int = 4) -> None:
     """Move visits to the day where they cost least driving, and fit in those still out.
 
@@ -202,6 +205,7 @@ def _improve(p: RepProblem, days: _Days, left: np.ndarray, passes: int = 4) -> N
     visit still out is tried again, since moves free time on some days. A fixed
     number of passes: the same plan always improves the same way.
     """
+    tries = ROOM_TRIES
     for _ in range(passes):
         moved = False
         for day in range(len(days.orders)):
@@ -218,9 +222,14 @@ def _improve(p: RepProblem, days: _Days, left: np.ndarray, passes: int = 4) -> N
                     days.orders[to].insert(position, place)
                     moved = True
         for need in sorted(np.flatnonzero(left > 0), key=lambda i: (-p.service[i + 1], i)):
-            while left[need] > 0 and (_insert(p, days, need) or _make_room(p, days, need)):
+            while left[need] > 0 and _insert(p, days, need):
                 left[need] -= 1
                 moved = True
+            if left[need] > 0 and tries > 0:
+                tries -= 1
+                if _make_room(p, days, need):
+                    left[need] -= 1
+                    moved = True
         if not moved:
             break
 
@@ -232,21 +241,24 @@ def _round(p: RepProblem, factors: np.ndarray, seed_place, cost, near) -> _Days:
     days = _Days(p)
     load = p.service[1:, None] + factors[None, :] * (cost + near[:, None])
     capacity = s.working_minutes - factors * 2.0 * t[0, seed_place]
+    # A visit with nothing to tie it to a day (one visit in the period, any day, any
+    # hour) is left to PyVRP to place; the day model places the others, so it stays
+    # small however large the book.
+    free = np.array([_free(p, i) for i in range(len(p.needs))], dtype=bool)
+    tied = np.where(free, 0, p.visits)
     chosen = assign_days(
-        p.visits,
-        p.allowed,
+        tied,
+        tuple(() if free[i] else p.allowed[i] for i in range(len(p.needs))),
         p.gaps,
         cost,
         load,
         np.maximum(capacity, 0.0),
         s.max_stops,
     )
-    # A visit with nothing to tie it to a day (one visit in the period, any day, any
-    # hour) is left to PyVRP to place; the model's days hold the others.
     n_days = len(p.dates)
     visits: list[tuple[int, int | None]] = []
     for i in np.flatnonzero(p.visits > 0):
-        if _free(p, int(i)):
+        if free[i]:
             visits.append((int(i) + 1, None))
         else:
             visits += [(int(i) + 1, int(d)) for d in np.flatnonzero(chosen[i])]
@@ -271,6 +283,11 @@ def _round(p: RepProblem, factors: np.ndarray, seed_place, cost, near) -> _Days:
         if len(again) == len(order) and found.feasible and found.km < days.km(day) - 1e-6:
             days.orders[day] = again
     return days
+
+
+def _any_tied(p: RepProblem) -> bool:
+    """Return True when some due visit is the day model's to place (not left to PyVRP)."""
+    return any(p.visits[i] > 0 and not _free(p, i) for i in range(len(p.needs)))
 
 
 def _free(p: RepProblem, need: int) -> bool:
@@ -305,8 +322,8 @@ def plan_problem(p: RepProblem) -> RepPlan:
         score = _score(p, days)
         if best_score is None or score > best_score:
             best, best_score = days, score
-        if score[0] == int(p.visits.sum()):
-            break
+        if score[0] == int(p.visits.sum()) or not _any_tied(p):
+            break  # all planned, or nothing for the day model to learn: PyVRP placed every visit
         # Learn each day's real driving against the model's estimate of it.
         for day, order in enumerate(days.orders):
             if not order:

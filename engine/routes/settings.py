@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MAX_WEEKS = 4
@@ -76,23 +77,23 @@ class RouteSettings:
         if self.iterations < 1 or self.rounds < 1:
             raise ValueError("the search needs at least one iteration and one round")
 
-    @property
+    @cached_property
     def start_min(self) -> int:
         return minutes_of(self.day_start)
 
-    @property
+    @cached_property
     def end_min(self) -> int:
         return minutes_of(self.day_end)
 
-    @property
+    @cached_property
     def lunch_from_min(self) -> int:
         return minutes_of(self.lunch_from)
 
-    @property
+    @cached_property
     def lunch_to_min(self) -> int:
         return minutes_of(self.lunch_to)
 
-    @property
+    @cached_property
     def working_minutes(self) -> int:
         """Return a day's working minutes less lunch: the time for driving and visits."""
         return self.end_min - self.start_min - self.lunch_minutes

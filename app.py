@@ -14,6 +14,7 @@ pages = [
     st.Page("pages/rebalance.py", title="Scenario builder", icon=":material/tune:"),
     st.Page("pages/headcount.py", title="Headcount", icon=":material/groups:"),
     st.Page("pages/quota.py", title="Quotas", icon=":material/flag:"),
+    st.Page("pages/routes.py", title="Routes", icon=":material/route:"),
     st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
     st.Page("pages/library.py", title="Scenario library", icon=":material/folder_open:"),
     st.Page("pages/data.py", title="Data", icon=":material/database:"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import replace
 
@@ -13,9 +14,10 @@ from engine.alignment import TODAY, AlignmentNotFound, rep_names
 from engine.metrics import MetricSettings, compare_kpis, rep_loads
 from engine.notes import NoteKind
 from engine.roster import candidate_cities
+from engine.routes.settings import next_week
 from engine.scenario import ScenarioRun, ScenarioSpec, run_rebalance, scenario_id, tradeoff_curve
 from engine.store import Dataset
-from ui import actions, charts, confirm, links, maps, tables
+from ui import actions, charts, confirm, links, maps, route_view, tables
 from ui import format as fmt
 from ui import scenario_view as text
 from ui.auth import why_not
@@ -27,6 +29,7 @@ from ui.state import (
     load_alignment,
     load_dataset,
     load_map_shapes,
+    load_routed_week,
     potential_or_none,
     use_basemap,
 )
@@ -103,12 +106,42 @@ def _run(spec: ScenarioSpec, dataset: Dataset, version: str, potential: pd.Serie
     return sid
 
 
-def _kpi_table(run: ScenarioRun) -> None:
-    """Draw the KPIs before → after with the change and whether it is better."""
-    table = compare_kpis({"today": run.before, "scenario": run.after}, base="today")
-    st.dataframe(
-        text.kpi_change_table(table, "today", "scenario"), hide_index=True, width="stretch"
+def _kpi_table(run: ScenarioRun, dataset: Dataset, version: str) -> None:
+    """Draw the KPIs before → after with the change and whether it is better.
+
+    On request, the table also holds real driving: next week routed for every rep
+    on today's territories and on the scenario's (cached per scenario and week).
+    """
+    table = text.kpi_change_table(
+        compare_kpis({"today": run.before, "scenario": run.after}, base="today"),
+        "today",
+        "scenario",
     )
+    sid = run.record.scenario_id
+    routed_key = f"rb_routed_{sid}"
+    monday = next_week(dt.date.today()).isoformat()
+    if st.session_state.get(routed_key):
+        before = load_routed_week("today", dataset, version, monday)
+        after = load_routed_week(sid, dataset, version, monday)
+        table = pd.concat(
+            [table, route_view.routed_kpi_rows(before, after, ("Today", "Scenario"))],
+            ignore_index=True,
+        )
+    st.dataframe(table, hide_index=True, width="stretch")
+    if not st.session_state.get(routed_key):
+        st.button(
+            "Add routed driving",
+            key="rb_route_week",
+            icon=":material/route:",
+            help="Plans next week's visits and routes for every rep, on today's territories "
+            "and on this scenario's, and adds their km and drive hours to the table.",
+            on_click=lambda: st.session_state.update({routed_key: True}),
+        )
+    else:
+        st.caption(
+            f"Routed: the week of {monday}, every rep from home, with the Routes page's default "
+            f"working day. [Open the routes]({links.routes_link(links.RoutesLink(scenario=sid))})"
+        )
 
 
 def _team_changes(run: ScenarioRun) -> None:
@@ -171,7 +204,7 @@ def _show(run: ScenarioRun, dataset: Dataset, version: str) -> None:
         f"({links.compare_with_today(record.scenario_id)})"
     )
     _team_changes(run)
-    _kpi_table(run)
+    _kpi_table(run, dataset, version)
     _violations(run, reps)
     counties = run.scenario.counties
     shapes = load_map_shapes()

@@ -35,7 +35,7 @@ class LinkProblem:
     """An id in a link that cannot be followed: malformed, or naming nothing saved."""
 
     value: str
-    noun: str  # "scenario", "quota plan" or "state"
+    noun: str  # "scenario", "quota plan", "state", "rep" or "week"
     role: str = ""  # which of the link's ids: "left", "right", "extra"; "" when it has one
     malformed: bool = False
 
@@ -46,6 +46,10 @@ class LinkProblem:
             if self.malformed:
                 return f"`{self.value[:40]}` is too long for a region name"
             return f"no rep is in the region `{self.value}`; showing every region"
+        if self.noun == "rep":
+            return f"the alignment has no rep `{self.value[:40]}`; showing its first rep"
+        if self.noun == "week":
+            return f"`{self.value[:40]}` is not a week written like 2027-W01; showing next week"
         if self.noun == "state":
             if self.malformed:
                 return f"`{self.value[:40]}` is not a two-letter state code"
@@ -327,3 +331,55 @@ def parse_quota(
     region, region_problems = parse_region(params)
     link = QuotaLink(scenario=scenario, plan=plan, state=state, region=region)
     return link, problems + state_problems + region_problems
+
+
+# -- Routes ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoutesLink:
+    """The Routes page's view: the alignment, the rep and the week (`YYYY-Www`) planned."""
+
+    scenario: str = TODAY
+    rep: str | None = None
+    week: str | None = None
+
+    def params(self) -> dict[str, str]:
+        """Return the query parameters that carry this view (today's alignment is the default)."""
+        scenario = None if self.scenario == TODAY else self.scenario
+        body = {"scenario": scenario, "rep": self.rep, "week": self.week}
+        return {k: v for k, v in body.items() if v}
+
+
+def routes_link(view: RoutesLink = RoutesLink()) -> str:
+    """Return the link to the Routes page for an alignment, a rep and a week."""
+    return _href("routes", view.params())
+
+
+def parse_routes(
+    params: Mapping[str, str],
+    scenarios: Collection[str] | None = None,
+    reps: Collection[str] | None = None,
+) -> tuple[RoutesLink, list[LinkProblem]]:
+    """Return the Routes view a link asks for; what it cannot follow is dropped and said.
+
+    An unknown scenario falls back to today; a rep the alignment does not have,
+    or a week not written `YYYY-Www`, is dropped (the page picks its default).
+    """
+    problems: list[LinkProblem] = []
+    scenario = _alignment(params.get("scenario", TODAY), scenarios, "", problems) or TODAY
+    rep = (params.get("rep") or "").strip() or None
+    if rep is not None and reps is not None and rep not in reps:
+        problems.append(LinkProblem(rep, "rep"))
+        rep = None
+    raw = (params.get("week") or "").strip()
+    week = raw.upper() or None
+    if week is not None:
+        from engine.routes.settings import week_start
+
+        try:
+            week_start(week)
+        except ValueError:
+            problems.append(LinkProblem(raw, "week", malformed=True))
+            week = None
+    return RoutesLink(scenario=scenario, rep=rep, week=week), problems

@@ -249,3 +249,31 @@ def ensure_app_shell() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+@st.cache_data(show_spinner="Routing a week for every rep…", max_entries=32)
+def _routed_week(ref: str, version: str, monday: str, _dataset: Dataset) -> dict[str, float]:
+    # Keyed on the alignment, the data version and the week: a saved scenario never
+    # changes under its id, so each is routed once per week and data version.
+    import datetime as dt
+
+    from engine.routes import Period, plan_routes
+
+    found = _alignment(ref, version, _dataset)
+    plan = plan_routes(
+        found.view, found.reps, Period(dt.date.fromisoformat(monday)), owner_col=found.owner_col
+    )
+    return {
+        "km": plan.km,
+        "drive_hours": plan.drive_hours,
+        "planned": float(plan.planned),
+        "required": float(plan.required),
+    }
+
+
+def load_routed_week(ref: str, dataset: Dataset, version: str, monday: str) -> dict[str, float]:
+    """Return an alignment's routed week with the default route settings (cached per alignment).
+
+    `monday` is the week's first day (ISO date). Keys: km, drive_hours, planned, required.
+    """
+    return _routed_week(ref, version, monday, dataset)

@@ -41,6 +41,7 @@ PAGES = {
     "compare": "Compare scenarios",
     # The title is also the navigation's label: wait for what only the page draws.
     "library": "Scenario to work with",
+    "routes": "Day by day",
     "data": "Data",
 }
 SCENARIO_NAME = "Browser test rebalance"
@@ -164,6 +165,25 @@ def test_the_scenario_builder_draws_a_run_on_counties(server, browser, saved_sce
     page.wait_for_timeout(1500)
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "rebalance-run.png"), full_page=True)
+    page.close()
+
+
+def test_the_routes_page_draws_a_reps_week_from_a_link(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1800})
+    frames = MapFrames(page)
+    page.goto(f"{server.url}/routes?rep=R08&week=2027-W01", wait_until="domcontentloaded")
+    page.get_by_text("Day by day").first.wait_for(timeout=60_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+    )
+    wait_for_sized_maps(page, count=1, min_px=300)
+    wait_for_drawn_map(page)
+    assert {"states", "routes", "stops", "stop_numbers", "rep_home"} <= frames.layer_ids()
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert "Olivia Taylor" in page.inner_text("body")
+    page.wait_for_timeout(1500)
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "routes.png"), full_page=True)
     page.close()
 
 

@@ -136,3 +136,18 @@ def test_delete_asks_first_and_only_the_yes_deletes(tiny_store_path):
     at.button(key="rb_delete_yes").click().run()
     assert not at.exception, at.exception
     assert saved() == [] and "scenario" not in at.query_params
+
+
+def test_routed_driving_joins_the_kpi_table_on_request(tiny_store_path):
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    at.button(key="FormSubmitter:rebalance_spec-Run scenario").click().run()
+    assert not at.exception, at.exception
+    labels = kpi_table(at)["KPI"].tolist()
+    assert "Routed driving a week (km)" not in labels
+    at.button(key="rb_route_week").click().run()
+    assert not at.exception, at.exception
+    table = kpi_table(at).set_index("KPI")
+    for label in ("Routed driving a week (km)", "Routed drive time a week (h)"):
+        assert label in table.index
+        assert table.loc[label, "Reading"] in {"better", "worse", "same"}
+    assert any("Open the routes" in c.value for c in at.caption)

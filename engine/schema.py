@@ -116,6 +116,7 @@ def ddl() -> list[str]:
     statements.extend(SCENARIO_DDL)
     statements.extend(LIBRARY_DDL)
     statements.extend(QUOTA_DDL)
+    statements.extend(MAPPING_DDL)
     return statements
 
 
@@ -221,3 +222,16 @@ QUOTA_DDL: tuple[str, ...] = (
     + "  PRIMARY KEY (plan_id, rep_id)\n)",
 )
 QUOTA_TABLES: tuple[str, ...] = ("quota_plans", "scenario_quotas")
+
+# Column mappings of CRM exports, remembered by the export's set of columns
+# (`engine.imports.mapping.columns_key`), so the next upload of a file with the
+# same columns is mapped as the last one was. A store made before this table
+# existed gains it, empty, when it is next opened.
+MAPPING_DDL: tuple[str, ...] = (
+    "CREATE TABLE IF NOT EXISTS import_mappings (\n"
+    "  columns_key VARCHAR PRIMARY KEY,\n"
+    "  kind VARCHAR NOT NULL,\n"
+    "  mapping_json VARCHAR NOT NULL,\n"
+    "  saved_at TIMESTAMP NOT NULL\n"
+    ")",
+)

@@ -44,7 +44,7 @@ from engine.store import Dataset, StaleDataError, Store, conform
 Progress = Callable[[float, str], None]
 
 # Plausibility of the mapping: outside these, a person must confirm before importing.
-REVENUE_TO_TAV = (0.005, 1.5)  # median yearly revenue of a customer, as a share of its TAV
+REVENUE_TO_TAV = (0.02, 1.5)  # median yearly revenue of a customer, as a share of its TAV
 MIN_PLACED_SHARE = 0.5
 MAX_OWNER_SHARE = 0.5  # distinct owners per account: above this the column is not an owner
 

@@ -64,6 +64,7 @@ def crm_frames(
     history: pd.DataFrame,
     style: str,
     seed: int = SEED,
+    second_deal_share: float = SECOND_DEAL_SHARE,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return the accounts and the deals export of a book, shaped as `style` ('salesforce' or 'hubspot')."""
     rng = np.random.default_rng(seed)
@@ -91,7 +92,7 @@ def crm_frames(
     zips = zips.where(~city_only, "")
 
     won = history[history["active"] & (history["revenue"] > 0)].reset_index(drop=True)
-    split = rng.random(len(won)) < SECOND_DEAL_SHARE
+    split = rng.random(len(won)) < second_deal_share
     cut = np.where(split, np.round(won["revenue"].to_numpy() * rng.uniform(0.3, 0.7, len(won))), 0)
     deals = pd.concat(
         [

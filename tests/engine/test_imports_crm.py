@@ -20,7 +20,7 @@ from engine.imports.mapping import columns_key, propose_mapping, unique_headers
 from engine.imports.owners import geometric_median, reps_from_owners
 from engine.imports.parse import decimal_comma, parse_dates, parse_money
 from engine.imports.transactions import customer_types, history_from_deals, won_stages
-from engine.store import Store
+from engine.store import Dataset, Store
 
 # -- money, numbers, dates ---------------------------------------------------------
 
@@ -432,3 +432,70 @@ def test_the_wrong_amount_column_fails_a_visible_check_until_confirmed(tmp_path)
     assert store.is_empty()
     apply_crm_import(store, report, confirmed=True)
     assert store.counts()["accounts"] == 2
+
+
+# -- what a re-import changes ------------------------------------------------------
+
+
+def test_a_reimport_says_what_changes_and_proposes_owners():
+    from tiny_data import make_dataset
+
+    from engine.imports.diff import import_diff, with_owners
+
+    current = make_dataset()
+    accounts = current.accounts.copy()
+    accounts.loc[1, "owner_rep_id"] = "R2"  # A2 changes hands
+    accounts.loc[2, ["lat", "lon", "city"]] = [41.0, -90.0, "Gamma"]  # A3 moves ~111 km
+    accounts = accounts[accounts["account_id"] != "A4"]  # A4 is gone
+    new_rows = pd.DataFrame(
+        {
+            "account_id": ["A5", "A6"],
+            "name": ["Elm", "Fir"],
+            "city": ["Alpha", "Far"],
+            "state": ["KS", "MO"],
+            "lat": [40.01, 40.0],
+            "lon": [-100.01, -91.0],
+            "industry": ["Retail"] * 2,
+            "size_segment": ["SMB"] * 2,
+            "tav": [100.0, 100.0],
+            "owner_rep_id": [None, None],
+            "visits_per_year": [1.0, 1.0],
+            "minutes_per_visit": [30.0, 30.0],
+        }
+    )
+    accounts = pd.concat([accounts, new_rows], ignore_index=True)
+    history = current.history.copy()
+    history.loc[1, "revenue"] = 130.0  # A1's 2026 revenue: 100 → 130
+    reps = pd.concat([current.reps, current.reps.iloc[[1]].assign(rep_id="R3")], ignore_index=True)
+    new = Dataset(accounts, reps, history)
+    plan = pd.DataFrame({"account_id": ["A1", "A2", "A3"], "rep_id": ["R1", "R1", "R2"]})
+    diff = import_diff(current, new, plan=plan, plan_id="s1")
+
+    assert diff.accounts_new["account_id"].tolist() == ["A5", "A6"]
+    assert diff.accounts_gone["account_id"].tolist() == ["A4"]
+    assert diff.accounts_changed[["account_id", "change", "before", "after"]].values.tolist() == [
+        ["A1", "revenue", "2026: $100", "2026: $130"],
+        ["A2", "owner", "R1", "R2"],
+        ["A3", "location", "Beta, MO", "Gamma, MO"],
+    ]
+    assert diff.reps_new == ("R3",) and diff.reps_gone == ()
+    proposed = diff.proposals.set_index("account_id")
+    assert proposed.loc["A5", "proposed_owner"] == "R1"  # its county is R1's
+    assert proposed.loc["A6", "proposed_owner"] == "R2"  # the nearest account is A3's or A2's
+    d = diff.drift
+    assert (d.accounts_moved, d.accounts_unknown, d.accounts_unowned, d.accounts) == (1, 2, 2, 5)
+    assert d.measure == "TAV"
+    assert d.spread_today == float("inf")  # R3 owns nothing yet
+    assert d.spread_plan == pytest.approx(900 / 300)
+    assert "Accounts: 2 new, 1 gone, 3 changed" in diff.summary()[0]
+    owned = with_owners(new, diff.proposals).accounts.set_index("account_id")["owner_rep_id"]
+    assert owned[["A5", "A6"]].tolist() == ["R1", "R2"]
+
+
+def test_the_same_data_again_changes_nothing():
+    from tiny_data import make_dataset
+
+    from engine.imports.diff import import_diff
+
+    diff = import_diff(make_dataset(), make_dataset())
+    assert not diff.changes and diff.drift is None and diff.proposals.empty

@@ -246,9 +246,10 @@ def _homes_step(crm: CrmReport | None) -> pd.DataFrame | None:
             hit = table["rep_id"].isin(keep.index)
             table.loc[hit, column] = table.loc[hit, "rep_id"].map(keep[column])
     edited = st.data_editor(
-        table[["rep_id", "accounts", "home_city", "home_state", "home_zip", "home"]].rename(
+        table[["rep_id", "name", "accounts", "home_city", "home_state", "home_zip", "home"]].rename(
             columns={
                 "rep_id": "Rep",
+                "name": "Name",
                 "accounts": "Accounts",
                 "home_city": "Home city",
                 "home_state": "State",
@@ -257,7 +258,7 @@ def _homes_step(crm: CrmReport | None) -> pd.DataFrame | None:
             }
         ),
         hide_index=True,
-        disabled=["Rep", "Accounts", "Home is"],
+        disabled=["Rep", "Name", "Accounts", "Home is"],
         key="crm_homes",
     )
     homes = edited.rename(

@@ -530,9 +530,10 @@ def validate_crm_import(
                 + ")."
             )
         report_progress(0.8, "Making the team from the owners…")
-        reps, review, unplaced_homes = reps_from_owners(
+        reps, review, unplaced_homes, owner_ids = reps_from_owners(
             v, defaults, homes=homes, current=current.reps if current is not None else None
         )
+        v["owner_rep_id"] = owner_ids.to_numpy()
         for rep in unplaced_homes:
             issues.add(
                 "error",

@@ -220,7 +220,10 @@ def import_diff(
                 "name": n.loc[moved, "name"].to_numpy(),
                 "change": "location",
                 "before": place(o[moved]),
-                "after": place(n[moved]),
+                "after": [
+                    f"{p} ({k:,.0f} km away)" if np.isfinite(k) else p
+                    for p, k in zip(place(n[moved]), km[moved], strict=True)
+                ],
             }
         )
     )

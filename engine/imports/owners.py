@@ -6,8 +6,9 @@ is the owner as written. Their home, in this order:
 
 1. the city + state or the ZIP code the analyst types into the homes table
    (placed offline from the shipped ZIP list);
-2. the home of the rep with the same ID in the store (a re-import keeps the
-   team as it was, with its capacity, cost and seniority);
+2. the home of the rep with the same ID in the store, or the same name (a
+   re-import keeps the team as it was, with its IDs, capacity, cost and
+   seniority; the accounts' owners become those IDs);
 3. proposed: the city nearest the TAV-weighted geometric median of the rep's
    accounts (the point that minimises the TAV-weighted distance to them, so
    a few far-away inherited accounts do not drag it into the countryside),
@@ -27,7 +28,7 @@ from engine.imports.defaults import ImportDefaults
 from engine.imports.geocode import nearest_city, normalise_zip, place_cities, zip_centroids
 
 HOME_COLUMNS = ["rep_id", "home_city", "home_state", "home_zip"]
-REVIEW_COLUMNS = ["rep_id", "accounts", "home_city", "home_state", "home", "review"]
+REVIEW_COLUMNS = ["rep_id", "name", "accounts", "home_city", "home_state", "home", "review"]
 WEISZFELD_STEPS = 30
 
 
@@ -68,14 +69,25 @@ def reps_from_owners(
     *,
     homes: pd.DataFrame | None = None,
     current: pd.DataFrame | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """Return the reps (store columns), the review table, and the homes that could not be placed.
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str], pd.Series]:
+    """Return the reps (store columns), the review table, the unplaced homes, and each owner's rep ID.
 
     `accounts` has `owner_rep_id`, `lat`, `lon`, `tav`; `homes` the typed
     homes (HOME_COLUMNS); `current` the store's reps. See the module docstring.
     """
     owners = accounts["owner_rep_id"].dropna().astype("str")
     ids = sorted(owners.unique())
+    if current is not None and len(current):
+        # An owner who is a rep of the store (by ID, else by a name no other rep has) stays
+        # that rep: same ID, home, capacity, cost and seniority.
+        known = dict(zip(current["rep_id"].astype(str), current["rep_id"].astype(str), strict=True))
+        names = current["name"].astype(str).str.strip().str.lower()
+        unique = ~names.duplicated(keep=False)
+        by_name = dict(zip(names[unique], current["rep_id"].astype(str)[unique], strict=True))
+        match = {o: known.get(o) or by_name.get(o.strip().lower()) or o for o in ids}
+        accounts = accounts.assign(owner_rep_id=accounts["owner_rep_id"].map(match))
+        owners = accounts["owner_rep_id"].dropna().astype("str")
+        ids = sorted(owners.unique())
     counts = owners.value_counts()
     rows = []
     unplaced: list[str] = []
@@ -151,6 +163,7 @@ def reps_from_owners(
         review.append(
             {
                 "rep_id": rep,
+                "name": base["name"],
                 "accounts": int(counts.get(rep, 0)),
                 "home_city": city,
                 "home_state": state,
@@ -159,4 +172,4 @@ def reps_from_owners(
             }
         )
     reps = pd.DataFrame(rows, columns=schema.column_names("reps"))
-    return reps, pd.DataFrame(review, columns=REVIEW_COLUMNS), unplaced
+    return reps, pd.DataFrame(review, columns=REVIEW_COLUMNS), unplaced, accounts["owner_rep_id"]

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tiny_data import make_dataset
 
 from engine.imports import Upload
 from engine.imports.crm import apply_crm_import, read_export, validate_crm_import
@@ -308,9 +309,10 @@ def test_reps_are_owners_with_homes_typed_kept_or_proposed():
          "home_lat": [42.05], "home_lon": [-87.69], "seniority": ["Senior"], "capacity": [0.5],
          "annual_cost": [99.0]}
     )  # fmt: skip
-    reps, review, unplaced = reps_from_owners(
+    reps, review, unplaced, owners = reps_from_owners(
         accounts, ImportDefaults(), homes=homes, current=current
     )
+    assert owners.tolist()[:4] == ["Dana", "Dana", "Lee", "Kim"]
     assert unplaced == []
     by = reps.set_index("rep_id")
     assert list(by.index) == ["Dana", "Kim", "Lee"]
@@ -476,7 +478,7 @@ def test_a_reimport_says_what_changes_and_proposes_owners():
     assert diff.accounts_changed[["account_id", "change", "before", "after"]].values.tolist() == [
         ["A1", "revenue", "2026: $100", "2026: $130"],
         ["A2", "owner", "R1", "R2"],
-        ["A3", "location", "Beta, MO", "Gamma, MO"],
+        ["A3", "location", "Beta, MO", "Gamma, MO (111 km away)"],
     ]
     assert diff.reps_new == ("R3",) and diff.reps_gone == ()
     proposed = diff.proposals.set_index("account_id")
@@ -499,3 +501,16 @@ def test_the_same_data_again_changes_nothing():
 
     diff = import_diff(make_dataset(), make_dataset())
     assert not diff.changes and diff.drift is None and diff.proposals.empty
+
+
+def test_an_owner_named_like_a_current_rep_stays_that_rep():
+    accounts = pd.DataFrame(
+        {"owner_rep_id": ["dana reyes", "Lee"], "lat": [40.0, 41.0], "lon": [-100.0, -90.0],
+         "tav": [1.0, 1.0]}
+    )  # fmt: skip
+    current = make_dataset().reps  # R1 is Dana Reyes, at home in Alpha, KS
+    reps, review, _, owners = reps_from_owners(accounts, ImportDefaults(), current=current)
+    assert owners.tolist() == ["R1", "Lee"]
+    r1 = reps.set_index("rep_id").loc["R1"]
+    assert (r1["name"], r1["home_city"], r1["seniority"]) == ("Dana Reyes", "Alpha", "Senior")
+    assert review.set_index("rep_id")["review"].to_dict() == {"Lee": True, "R1": False}

@@ -25,9 +25,12 @@ def salesforce_accounts() -> pd.DataFrame:
             "Billing City": a["city"],
             "Billing State/Province": a["state"],
             "Billing Zip/Postal Code": a["postal_code"],
+            "Billing Latitude": a["lat"],
+            "Billing Longitude": a["lon"],
             "Annual Revenue": [f"${v * 100:,.0f}" for v in a["tav"]],
             "Employees": [20, 30, 500, 10],
-            "Account Owner": a["owner_rep_id"].map(names).fillna(""),
+            # Birch (A2) has moved from Dana Reyes to Lee Park in the CRM
+            "Account Owner": a["owner_rep_id"].map(names).fillna("").mask(a.index == 1, "Lee Park"),
             "Created Date": ["1/5/2020", "2/5/2021", "3/5/2022", "4/5/2023"],
             "Website": ["a.com", "b.com", "c.com", "d.com"],
         }
@@ -110,14 +113,17 @@ def test_check_shows_changes_and_imports_then_remembers_the_mapping(tiny_store_p
     page = text(at)
     assert "Deal amounts against TAV" in page
     assert "What this import changes" in page
-    assert "Reps: 2 new (Dana Reyes, Lee Park), 2 gone (R1, R2)." in page
+    # the owners are the store's reps by name, so the team stays as it is
+    assert "Reps: 0 new, 0 gone." in page
+    assert "Accounts: 0 new, 0 gone, 1 changed (1 owner)." in page
     assert "Reps from the owners" in page
     button(at, "Import the CRM export").click().run()
     assert not at.exception, at.exception
     store = Store(tiny_store_path)
     try:
         assert store.counts() == {"reps": 2, "accounts": 4, "account_history": 6}
-        assert sorted(store.reps()["rep_id"]) == ["Dana Reyes", "Lee Park"]
+        assert sorted(store.reps()["rep_id"]) == ["R1", "R2"]
+        assert store.accounts().set_index("account_id").loc["A2", "owner_rep_id"] == "R2"
         assert store.info().source == "upload: accounts.csv, opportunities.csv"
     finally:
         store.close()

@@ -103,6 +103,21 @@ def defaults_from_inputs(
     )
 
 
+def typed_homes(review: pd.DataFrame, edited: pd.DataFrame) -> pd.DataFrame:
+    """Return the homes a person typed: rows edited now, or typed before and kept.
+
+    `review` is the last check's reps table, `edited` the homes table as the
+    page holds it (rep_id, home_city, home_state, home_zip), row for row.
+    """
+    changed = (
+        (edited["home_city"].fillna("").to_numpy() != review["home_city"].fillna("").to_numpy())
+        | (edited["home_state"].fillna("").to_numpy() != review["home_state"].fillna("").to_numpy())
+        | (edited["home_zip"].fillna("").astype(str).str.strip() != "").to_numpy()
+        | review["home"].str.startswith("as you typed").to_numpy()
+    )
+    return edited.loc[changed, HOME_COLUMNS].reset_index(drop=True)
+
+
 # -- drawing ---------------------------------------------------------------------
 
 
@@ -269,12 +284,7 @@ def _homes_step(crm: CrmReport | None) -> pd.DataFrame | None:
             "ZIP": "home_zip",
         }
     )
-    changed = (
-        (homes["home_city"].fillna("") != review["home_city"].fillna("").to_numpy())
-        | (homes["home_state"].fillna("") != review["home_state"].fillna("").to_numpy())
-        | (homes["home_zip"].fillna("") != "")
-    )
-    return homes.loc[changed.to_numpy(), HOME_COLUMNS].reset_index(drop=True)
+    return typed_homes(review, homes)
 
 
 def _plan(store: Store) -> tuple[pd.DataFrame | None, str]:

@@ -287,6 +287,17 @@ def _homes_step(crm: CrmReport | None) -> pd.DataFrame | None:
     return typed_homes(review, homes)
 
 
+def _potential(dataset: Dataset) -> pd.Series | None:
+    """Return the new data's potential per account, or None when it cannot be forecast."""
+    from engine.forecast import forecast_accounts
+
+    try:
+        with st.spinner("Forecasting the new data, to compare it with the plan of record…"):
+            return forecast_accounts(dataset).potential()
+    except ValueError:  # nothing to learn from (no history): the spread is measured on TAV
+        return None
+
+
 def _plan(store: Store) -> tuple[pd.DataFrame | None, str]:
     plan_id = store.plan_of_record()
     record = store.scenario(plan_id) if plan_id else None
@@ -336,10 +347,16 @@ def draw_crm_import(
     done = st.session_state.pop(DONE_KEY, None)
     if done is not None:
         st.success(f"Imported {done[1]}. The data version is now {done[0]}.")
-    left, right = st.columns(2)
+    left, middle, right = st.columns(3)
     accounts_file = left.file_uploader("CRM accounts export", type=FILE_TYPES, key="crm_accounts")
-    deals_file = right.file_uploader(
+    deals_file = middle.file_uploader(
         "Won opportunities or invoices (optional)", type=FILE_TYPES, key="crm_deals"
+    )
+    reps_file = right.file_uploader(
+        "Reps file (optional)",
+        type=FILE_TYPES,
+        key="crm_reps",
+        help="In Realign's own reps columns. Without one, the reps are the account owners.",
     )
     if accounts_file is None:
         st.session_state.pop(REPORT_KEY, None)
@@ -368,6 +385,7 @@ def draw_crm_import(
             deal_mapping=mappings[1] if len(mappings) > 1 else None,
             defaults=defaults,
             homes=homes,
+            reps=Upload(reps_file.name, reps_file.getvalue()) if reps_file is not None else None,
             current=current if info is not None else None,
             current_version=info.data_version if info is not None else None,
             progress=lambda share, text: bar.progress(share, text=text),
@@ -378,7 +396,13 @@ def draw_crm_import(
         diff = None
         if crm.ok and info is not None:
             plan, plan_id = _plan(store)
-            diff = import_diff(current, crm.report.dataset, plan=plan, plan_id=plan_id)
+            diff = import_diff(
+                current,
+                crm.report.dataset,
+                plan=plan,
+                plan_id=plan_id,
+                potential=_potential(crm.report.dataset) if plan is not None else None,
+            )
         st.session_state[DIFF_KEY] = diff
         st.rerun()
     if crm is None:

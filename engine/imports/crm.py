@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from engine import schema
-from engine.imports.check import _check_accounts, _check_counties
+from engine.imports.check import _check_accounts, _check_counties, _check_table
 from engine.imports.defaults import (
     ImportDefaults,
     call_plan,
@@ -37,7 +37,7 @@ from engine.imports.issues import ImportIssue, ImportReport, Upload, _Issues, _T
 from engine.imports.mapping import FILE_LABELS, ColumnMapping, unique_headers
 from engine.imports.owners import reps_from_owners
 from engine.imports.parse import missing_cells, parse_dates, parse_money
-from engine.imports.read import _load_grid
+from engine.imports.read import _load_grid, _read_table
 from engine.imports.transactions import customer_types, history_from_deals, won_stages
 from engine.store import Dataset, StaleDataError, Store, conform
 
@@ -445,6 +445,7 @@ def validate_crm_import(
     deal_mapping: ColumnMapping | None = None,
     defaults: ImportDefaults | None = None,
     homes: pd.DataFrame | None = None,
+    reps: Upload | None = None,
     current: Dataset | None = None,
     current_version: str | None = None,
     progress: Progress | None = None,
@@ -452,8 +453,10 @@ def validate_crm_import(
     """Return whether a CRM export can be imported as accounts, reps and history, and what it would be.
 
     The import replaces all three tables. `homes` are the rep homes typed on
-    the page (`engine.imports.owners.HOME_COLUMNS`); `current` the store's
-    data, whose reps keep their homes. Nothing is written here.
+    the page (`engine.imports.owners.HOME_COLUMNS`); `reps` an optional reps
+    file in Realign's own columns (checked as a native one), whose reps keep
+    their IDs, homes and settings, owner or not; `current` the store's data,
+    whose reps do the same when there is no reps file. Nothing is written here.
     """
     defaults = defaults if defaults is not None else ImportDefaults()
     report_progress = progress or (lambda share, text: None)
@@ -464,7 +467,7 @@ def validate_crm_import(
     unplaceable = pd.DataFrame(columns=_UNPLACED_COLUMNS)
     by_city = pd.DataFrame(columns=["row", "account_id", "name", "city", "state", "lat", "lon"])
     history = pd.DataFrame(columns=schema.column_names("account_history"))
-    reps = pd.DataFrame(columns=schema.column_names("reps"))
+    reps_table = pd.DataFrame(columns=schema.column_names("reps"))
     review = pd.DataFrame()
     checks: list[MappingCheck] = []
     years = None
@@ -530,9 +533,30 @@ def validate_crm_import(
                 + ")."
             )
         report_progress(0.8, "Making the team from the owners…")
-        reps, review, unplaced_homes, owner_ids = reps_from_owners(
-            v, defaults, homes=homes, current=current.reps if current is not None else None
+        known = current.reps if current is not None else None
+        reps_file = None
+        if reps is not None:
+            read_reps = _read_table(reps, "reps", issues)
+            if read_reps is not None:
+                before = issues.counts["error"]
+                _check_table(read_reps, issues)
+                if read_reps.complete and issues.counts["error"] == before:
+                    known, reps_file = conform("reps", read_reps.values), reps.name
+        reps_table, review, unplaced_homes, owner_ids = reps_from_owners(
+            v, defaults, homes=homes, current=known, reps_file=reps_file
         )
+        if reps_file is not None:
+            new = sorted(set(review.loc[review["review"], "rep_id"]))
+            if new:
+                issues.add(
+                    "warning",
+                    accounts.file_name,
+                    "accounts",
+                    f"{len(new):,} owner(s) are not reps of {reps_file} ({', '.join(new[:5])}"
+                    + (f" and {len(new) - 5:,} more" if len(new) > 5 else "")
+                    + "); they become new reps, their homes proposed",
+                    column="owner_rep_id",
+                )
         v["owner_rep_id"] = owner_ids.to_numpy()
         for rep in unplaced_homes:
             issues.add(
@@ -556,11 +580,13 @@ def validate_crm_import(
     if t is not None and issues.counts["error"] == 0:
         dataset = Dataset(
             conform("accounts", t.values),
-            conform("reps", reps),
+            conform("reps", reps_table),
             conform("account_history", history),
         )
-    files = (accounts.file_name,) + (
-        (opportunities.file_name,) if opportunities is not None else ()
+    files = (
+        (accounts.file_name,)
+        + ((opportunities.file_name,) if opportunities is not None else ())
+        + ((reps.name,) if reps is not None else ())
     )
     report = ImportReport(
         errors=issues.sorted("error"),

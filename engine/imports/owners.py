@@ -9,6 +9,8 @@ is the owner as written. Their home, in this order:
 2. the home of the rep with the same ID in the store, or the same name (a
    re-import keeps the team as it was, with its IDs, capacity, cost and
    seniority; the accounts' owners become those IDs);
+   An uploaded reps file takes the store's place, and its reps who own no
+   account yet are kept too;
 3. proposed: the city nearest the TAV-weighted geometric median of the rep's
    accounts (the point that minimises the TAV-weighted distance to them, so
    a few far-away inherited accounts do not drag it into the countryside),
@@ -69,11 +71,14 @@ def reps_from_owners(
     *,
     homes: pd.DataFrame | None = None,
     current: pd.DataFrame | None = None,
+    reps_file: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str], pd.Series]:
     """Return the reps (store columns), the review table, the unplaced homes, and each owner's rep ID.
 
     `accounts` has `owner_rep_id`, `lat`, `lon`, `tav`; `homes` the typed
-    homes (HOME_COLUMNS); `current` the store's reps. See the module docstring.
+    homes (HOME_COLUMNS); `current` the store's reps, or the reps of an
+    uploaded reps file named `reps_file` — then every rep of the file is kept,
+    owner or not. See the module docstring.
     """
     owners = accounts["owner_rep_id"].dropna().astype("str")
     ids = sorted(owners.unique())
@@ -88,6 +93,8 @@ def reps_from_owners(
         accounts = accounts.assign(owner_rep_id=accounts["owner_rep_id"].map(match))
         owners = accounts["owner_rep_id"].dropna().astype("str")
         ids = sorted(owners.unique())
+        if reps_file is not None:
+            ids = sorted(set(ids) | set(current["rep_id"].astype(str)))
     counts = owners.value_counts()
     rows = []
     unplaced: list[str] = []
@@ -150,7 +157,7 @@ def reps_from_owners(
             city, state, lat, lon = (
                 kept.loc[rep, c] for c in ("home_city", "home_state", "home_lat", "home_lon")
             )
-            how = "as in the current reps"
+            how = f"as in {reps_file}" if reps_file is not None else "as in the current reps"
         elif rep in proposed:
             p = proposed[rep]
             city, state, lat, lon = p.city, p.state, p.lat, p.lon

@@ -514,3 +514,31 @@ def test_an_owner_named_like_a_current_rep_stays_that_rep():
     r1 = reps.set_index("rep_id").loc["R1"]
     assert (r1["name"], r1["home_city"], r1["seniority"]) == ("Dana Reyes", "Alpha", "Senior")
     assert review.set_index("rep_id")["review"].to_dict() == {"Lee": True, "R1": False}
+
+
+def test_a_reps_file_names_the_team_and_new_owners_are_flagged():
+    reps = make_dataset().reps  # R1 Dana Reyes, R2 Lee Park
+    reps = pd.concat([reps, reps.iloc[[1]].assign(rep_id="R3", name="Kim Lo")], ignore_index=True)
+    cells = sf_cells()
+    cells.loc[1, "Account Owner"] = "Pat New"
+    report = crm_report(cells, reps=Upload("reps.csv", reps.to_csv(index=False).encode()))
+    assert report.ok, [e.message for e in report.report.errors]
+    d = report.report.dataset
+    assert d.accounts["owner_rep_id"].tolist() == ["R1", "Pat New"]
+    assert sorted(d.reps["rep_id"]) == ["Pat New", "R1", "R2", "R3"]  # R2, R3 own nothing yet
+    review = report.reps_review.set_index("rep_id")
+    assert review.loc["R3", "home"] == "as in reps.csv" and review.loc["R3", "accounts"] == 0
+    assert review.loc["Pat New", "review"]
+    assert [w.message for w in report.report.warnings] == [
+        "accounts.csv, column 'Account Owner': 1 owner(s) are not reps of reps.csv (Pat New); "
+        "they become new reps, their homes proposed"
+    ]
+    assert report.report.files == ("accounts.csv", "reps.csv")
+
+
+def test_a_bad_reps_file_is_checked_like_a_native_one():
+    reps = make_dataset().reps
+    reps.loc[1, "capacity"] = -1
+    report = crm_report(sf_cells(), reps=Upload("reps.csv", reps.to_csv(index=False).encode()))
+    assert not report.ok
+    assert report.report.errors[0].message.startswith("reps.csv, row 3, column 'capacity'")

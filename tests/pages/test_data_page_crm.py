@@ -158,3 +158,43 @@ def test_a_bad_export_says_what_to_choose_and_writes_nothing(tiny_store_path):
     problems = [p for t in at.table if "Problem" in t.value for p in t.value["Problem"]]
     assert any("account ID or the account name" in p for p in problems), problems
     assert button(at, "Import the CRM export").disabled
+
+
+def test_the_changes_measure_drift_from_the_plan_of_record(tiny_store_path):
+    from datetime import datetime
+
+    from engine.store import ScenarioRecord
+
+    store = Store(tiny_store_path)
+    try:
+        store.save_scenario(
+            ScenarioRecord(
+                scenario_id="plan1",
+                name="The plan",
+                spec_json="{}",
+                data_version=store.info().data_version,
+                created_at=datetime(2026, 12, 1),
+                status="optimal",
+                summary={},
+                assignments=pd.DataFrame(
+                    {
+                        "account_id": ["A1", "A2", "A3", "A4"],
+                        "rep_id": ["R1", "R1", "R2", "R2"],
+                        "moved": [False, False, False, True],
+                        "reason": [None] * 4,
+                    }
+                ),
+                rep_measures=pd.DataFrame(columns=["rep_id", "measure", "value"]),
+                metrics={},
+            )
+        )
+        store.set_plan_of_record("plan1")
+    finally:
+        store.close()
+    at = crm_page()
+    button(at, "Check the export").click().run()
+    assert not at.exception, at.exception
+    page = text(at)
+    # A2 went to Lee Park (R2) against the plan; A4 has no owner, the plan gave it to R2
+    assert "Against the plan of record: 1 of 4 accounts have another owner than the plan's" in page
+    assert "0 are not in the plan, 1 have no owner; potential per rep spreads" in page

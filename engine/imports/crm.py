@@ -36,7 +36,7 @@ from engine.imports.geocode import _GEO_COLUMNS, _UNPLACED_COLUMNS, _geocode, pl
 from engine.imports.issues import ImportIssue, ImportReport, Upload, _Issues, _Table, _Where
 from engine.imports.mapping import FILE_LABELS, ColumnMapping, unique_headers
 from engine.imports.owners import reps_from_owners
-from engine.imports.parse import missing_cells, parse_dates, parse_money
+from engine.imports.parse import is_in, missing_cells, parse_dates, parse_money
 from engine.imports.read import _load_grid, _read_table
 from engine.imports.transactions import customer_types, history_from_deals, won_stages
 from engine.store import Dataset, StaleDataError, Store, conform
@@ -399,7 +399,7 @@ def _deals(
     issues.cells(t, missing, "account", "the cell is empty; which account is this deal for?")
     if link == "account_id":
         ids = raw["account"].where(~missing)
-        known = ids.isin(accounts["account_id"].dropna().unique()).to_numpy()
+        known = is_in(ids, accounts["account_id"].dropna())
         issues.cells(
             t, ~missing & ~known, "account", "{value} is not an account ID of the accounts export"
         )
@@ -410,7 +410,7 @@ def _deals(
         lookup = lookup.set_index("key")["account_id"]
         key = raw["account"].str.lower()
         ids = key.map(lookup)
-        twice = key.isin(by_name.loc[repeated.to_numpy(), "name"].str.lower().unique()).to_numpy()
+        twice = is_in(key, by_name.loc[repeated.to_numpy(), "name"].str.lower())
         issues.cells(
             t,
             ~missing & twice,

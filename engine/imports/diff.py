@@ -29,6 +29,7 @@ import pandas as pd
 from engine.counties import county_of
 from engine.geo import haversine_km
 from engine.imports.geocode import _unit
+from engine.imports.parse import is_in
 from engine.store import Dataset
 
 MOVED_KM = 1.0
@@ -178,8 +179,8 @@ def import_diff(
     """
     old_a = current.accounts.set_index("account_id")
     new_a = new.accounts.set_index("account_id")
-    added = ~new_a.index.isin(old_a.index)
-    gone = ~old_a.index.isin(new_a.index)
+    added = ~is_in(new_a.index, old_a.index)
+    gone = ~is_in(old_a.index, new_a.index)
     cols = ["name", "owner_rep_id"]
     accounts_new = new_a.loc[added, cols].reset_index()
     accounts_gone = old_a.loc[gone, cols].reset_index()
@@ -229,9 +230,8 @@ def import_diff(
     )
     rev = current.history.merge(new.history, on=["account_id", "year"], suffixes=("_old", "_new"))
     delta = (rev["revenue_new"] - rev["revenue_old"]).abs()
-    differs = (delta > np.maximum(1.0, REVENUE_CHANGE * rev["revenue_old"].abs())) & rev[
-        "account_id"
-    ].isin(both)
+    big = (delta > np.maximum(1.0, REVENUE_CHANGE * rev["revenue_old"].abs())).to_numpy()
+    differs = big & is_in(rev["account_id"], both)
     rev = rev[differs].assign(delta=delta[differs])
     rev = rev.sort_values(["account_id", "delta", "year"], ascending=[True, False, True])
     rev = rev.drop_duplicates("account_id")
@@ -267,7 +267,7 @@ def import_diff(
     if plan is not None and len(plan):
         planned = plan.set_index("account_id")["rep_id"]
         owner = accounts.set_index("account_id")["owner_rep_id"]
-        known = owner.index.isin(planned.index)
+        known = is_in(owner.index, planned.index)
         in_plan = planned.reindex(owner.index[known])
         today = owner[known]
         moved_n = int((today.notna() & in_plan.notna() & (today != in_plan)).fillna(False).sum())
@@ -300,6 +300,6 @@ def with_owners(dataset: Dataset, proposals: pd.DataFrame) -> Dataset:
         return dataset
     owner = proposals.set_index("account_id")["proposed_owner"]
     accounts = dataset.accounts.copy()
-    hit = accounts["account_id"].isin(owner.index)
+    hit = is_in(accounts["account_id"], owner.index)
     accounts.loc[hit, "owner_rep_id"] = accounts.loc[hit, "account_id"].map(owner).to_numpy()
     return replace(dataset, accounts=accounts)

@@ -130,3 +130,13 @@ def parse_dates(text: pd.Series) -> tuple[pd.Series, np.ndarray, str | None]:
         dates[unread] = pd.to_datetime(cells[unread].str[:10], format="%Y-%m-%d", errors="coerce")
     bad = dates.isna().to_numpy() & ~missing
     return dates.astype("datetime64[ns]"), bad, fmt
+
+
+def is_in(
+    values: pd.Series | pd.Index | np.ndarray, pool: pd.Series | pd.Index | np.ndarray
+) -> np.ndarray:
+    """Return which values are in `pool`, by hashing (pandas' `isin` on Arrow text loops in Python)."""
+    pool = np.asarray(pool, dtype=object)
+    values = np.asarray(values, dtype=object)
+    index = pd.Index(pool[~pd.isna(pool)]).unique()
+    return (index.get_indexer(values) >= 0) & ~pd.isna(values)

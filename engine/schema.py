@@ -127,6 +127,7 @@ def ddl() -> list[str]:
     statements.extend(LIBRARY_DDL)
     statements.extend(QUOTA_DDL)
     statements.extend(AUDIT_DDL)
+    statements.extend(MAPPING_DDL)
     return statements
 
 
@@ -245,5 +246,18 @@ AUDIT_DDL: tuple[str, ...] = (
     "  action VARCHAR NOT NULL,\n"
     "  target VARCHAR NOT NULL,\n"  # a scenario or plan id, or the data version imported
     "  detail VARCHAR NOT NULL\n"
+    ")",
+)
+
+# Column mappings of CRM exports, remembered by the export's set of columns
+# (`engine.imports.mapping.columns_key`), so the next upload of a file with the
+# same columns is mapped as the last one was. A store made before this table
+# existed gains it, empty, when it is next opened.
+MAPPING_DDL: tuple[str, ...] = (
+    "CREATE TABLE IF NOT EXISTS import_mappings (\n"
+    "  columns_key VARCHAR PRIMARY KEY,\n"
+    "  kind VARCHAR NOT NULL,\n"
+    "  mapping_json VARCHAR NOT NULL,\n"
+    "  saved_at TIMESTAMP NOT NULL\n"
     ")",
 )

@@ -487,6 +487,23 @@ class Store:
             row = cur.execute("SELECT scenario_id FROM plan_of_record").fetchone()
         return row[0] if row else None
 
+    def save_mapping(self, columns_key: str, kind: str, mapping_json: str) -> None:
+        """Remember the column mapping of an export with this set of columns (replacing the last)."""
+        with self._transaction() as cur:
+            cur.execute("DELETE FROM import_mappings WHERE columns_key = ?", [columns_key])
+            cur.execute(
+                "INSERT INTO import_mappings VALUES (?, ?, ?, ?)",
+                [columns_key, kind, mapping_json, datetime.now(UTC).replace(tzinfo=None)],
+            )
+
+    def mapping(self, columns_key: str) -> str | None:
+        """Return the remembered mapping (JSON) of an export with this set of columns, or None."""
+        with self.cursor() as cur:
+            row = cur.execute(
+                "SELECT mapping_json FROM import_mappings WHERE columns_key = ?", [columns_key]
+            ).fetchone()
+        return row[0] if row else None
+
     def scenario_summaries(self, metrics: Sequence[str] | None = None) -> pd.DataFrame:
         """Return one row per saved scenario with its labels and KPIs, newest first.
 

@@ -21,6 +21,7 @@ from engine.imports import (
 from engine.store import Dataset, DatasetInfo
 from ui import actions, confirm
 from ui.auth import why_not
+from ui.crm_import import draw_crm_import
 from ui.format import count
 from ui.state import clear_data_cache, ensure_app_shell, get_store, load_dataset
 
@@ -40,6 +41,8 @@ PLACE_COLUMNS = {
     "lon": "Longitude",
     "reason": "Why not",
 }
+NATIVE_FILES = "Realign's own tables"
+CRM_EXPORT = "A CRM export (Salesforce, HubSpot, …)"
 KIND_NAMES = {"text": "text", "number": "number", "integer": "whole number", "bool": "true/false"}
 
 
@@ -192,6 +195,17 @@ def _show_report(report: ImportReport) -> None:
 def _import_section(info: DatasetInfo | None, dataset: Dataset) -> None:
     """Draw the upload form, the validation report and the Import button."""
     st.subheader("Import")
+    kind = st.radio(
+        "What are you importing?",
+        [NATIVE_FILES, CRM_EXPORT],
+        horizontal=True,
+        key="data_import_kind",
+        help="A CRM export is mapped to Realign's columns on the page; what it lacks gets "
+        "defaults you can see and change.",
+    )
+    if kind == CRM_EXPORT:
+        draw_crm_import(get_store(), info, dataset, _show_report, clear_data_cache)
+        return
     st.caption(
         f"CSV or Excel (.xlsx), up to {MAX_UPLOAD_MB} MB each. Each file you upload replaces "
         "that table; tables you leave empty keep their current data. Nothing is written until "

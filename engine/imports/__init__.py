@@ -40,6 +40,10 @@ Decisions an analyst will notice:
   without a location. A placed account in no US county (`engine.counties`)
   is a warning at its row: it imports, but counts in no county.
 
+CRM exports (Salesforce, HubSpot, ...) go through `crm` instead: `read_export`
+→ `mapping.propose_mapping` (shown and changed on the page) →
+`validate_crm_import` → `apply_crm_import`; see `engine.imports.crm`.
+
 Where each part lives: `read` (files to text cells, headers), `check` (typed
 values and the rules of each table and across tables), `geocode` (ZIP codes
 to map positions), `issues` (the problems found and the report), `apply`

@@ -93,3 +93,40 @@ def _geocode(t: _Table) -> tuple[pd.DataFrame, pd.DataFrame]:
         row=t.where.rows[unplaced], reason=reason[unplaced]
     )[_UNPLACED_COLUMNS]
     return geocoded.reset_index(drop=True), unplaceable.reset_index(drop=True)
+
+
+@functools.lru_cache(maxsize=1)
+def city_centroids() -> pd.DataFrame:
+    """Return the mean position of each US city's ZIP codes, by upper-case city name and state."""
+    z = zip_centroids()
+    key = z["city"].str.upper().str.strip() + "|" + z["state"].str.upper()
+    out = z.groupby(key).agg(city=("city", "first"), state=("state", "first"), lat=("lat", "mean"))
+    out["lon"] = z.groupby(key)["lon"].mean()
+    return out
+
+
+def place_cities(city: pd.Series, state: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Return the latitude and longitude of each city + state (NaN where not a US city)."""
+    key = city.astype("str").str.upper().str.strip() + "|" + state.astype("str").str.upper()
+    key = key.where(city.notna() & state.notna())
+    table = city_centroids()
+    return (
+        key.map(table["lat"]).to_numpy(dtype=float, na_value=np.nan),
+        key.map(table["lon"]).to_numpy(dtype=float, na_value=np.nan),
+    )
+
+
+def nearest_city(lat: np.ndarray, lon: np.ndarray) -> pd.DataFrame:
+    """Return the city, state and position of the US city nearest each point."""
+    from scipy.spatial import cKDTree
+
+    table = city_centroids().reset_index(drop=True)
+    tree = cKDTree(_unit(table["lat"].to_numpy(), table["lon"].to_numpy()))
+    _, at = tree.query(_unit(np.asarray(lat, float), np.asarray(lon, float)))
+    return table.iloc[np.atleast_1d(at)].reset_index(drop=True)
+
+
+def _unit(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Return points on the unit sphere, so straight-line nearest is great-circle nearest."""
+    la, lo = np.radians(lat), np.radians(lon)
+    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])

@@ -196,7 +196,7 @@ class _Issues:
         order = {t: i for i, t in enumerate(("accounts", "reps", "account_history"))}
 
         def key(issue: ImportIssue) -> tuple[int, str, int, int]:
-            columns = schema.column_names(issue.table)
+            columns = schema.column_names(issue.table) if issue.table in schema.TABLES else []
             col = columns.index(issue.column) if issue.column in columns else -1
             return (order.get(issue.table, 9), issue.file_name, issue.row or 0, col)
 

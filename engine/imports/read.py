@@ -66,6 +66,7 @@ SHEET_NAMES: dict[str, tuple[str, ...]] = {
     "accounts": ("accounts", "account"),
     "reps": ("reps", "rep", "representatives"),
     "account_history": ("account_history", "history", "accounthistory"),
+    "opportunities": ("opportunities", "opportunity", "deals", "deal", "invoices", "invoice"),
 }
 
 # How files that are not tables begin, to say what was uploaded instead.

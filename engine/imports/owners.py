@@ -149,7 +149,9 @@ def reps_from_owners(
         }
         if kept is not None and rep in kept.index:
             old = kept.loc[rep]
-            base.update({c: old[c] for c in schema.column_names("reps") if c != "rep_id"})
+            base.update(
+                {c: old[c] for c in schema.column_names("reps") if c != "rep_id" and c in old.index}
+            )
         if rep in typed:
             city, state, lat, lon = typed[rep]
             how = "as you typed it"

@@ -191,7 +191,7 @@ def day_table(plan: RepPlan) -> pd.DataFrame:
     # Blank, not "None", where a row has nothing to say (a day's drive home, a day off).
     table["Stop"] = table["Stop"].map(lambda n: "" if pd.isna(n) else str(int(n)))
     for column in ("Where", "Arrive", "Visit"):
-        table[column] = table[column].fillna("")
+        table[column] = table[column].astype(object).fillna("")
     table["Drive (min)"] = table["Drive (min)"].astype("Int64")
     return table
 

@@ -35,7 +35,8 @@ class _Integer:
     """An integer assignment of the movable accounts and how it was found."""
 
     rep: NDArray
-    status: str  # "optimal" (exact MIP), "feasible" or "time_limit"
+    # "optimal" (exact MIP), "feasible", or "incomplete" (the safety-net clock stopped it)
+    status: str
 
 
 def _exact_assignment(
@@ -102,11 +103,12 @@ def _solve_mip(
         start=known,
         nodes=nodes,
     )
-    if answer.status == "failed":
-        return _Integer(rep, "time_limit")
+    if answer.status == "failed":  # the slacks make every MIP feasible: only the clock fails it
+        return _Integer(rep, "incomplete")
     chosen = answer.x[first:] > 0.5
     rep[pair_unit[in_mip][chosen]] = pair_rep[in_mip][chosen]
-    return _Integer(rep, "optimal" if answer.status == "optimal" else "time_limit")
+    words = {"optimal": "optimal", "limit": "feasible"}  # "limit": its node limit ended it
+    return _Integer(rep, words.get(answer.status, "incomplete"))
 
 
 def _pairs_within(
@@ -149,7 +151,6 @@ def _integer_assignment(
     cg: _ColumnGeneration,
     solver: str,
     tuning: Tuning,
-    dive_deadline: float,
     deadline: float,
     mip_gap: float,
 ) -> _Integer:
@@ -160,7 +161,8 @@ def _integer_assignment(
     trim with local search over the pairs whose reduced cost is small, widening
     the moves around reps it cannot mend. A MIP started from that answer then
     gets a try where it is cheap: to mend bands still broken, or to improve a
-    small book's answer for a few seconds.
+    small book's answer, each within a node limit. `deadline` is only the
+    safety net: past it the answer is "incomplete".
     """
     if units.size * units.cost.shape[1] <= tuning.exact_pairs:
         return _exact_assignment(units, coupling, solver, deadline, mip_gap)
@@ -168,7 +170,7 @@ def _integer_assignment(
         rep = units.cost.argmin(axis=1)  # no LP at all: start from every unit's cheapest rep
     else:
         if cg.master.answer is not None and units.size <= tuning.dive_max_units:
-            cg.dive(_big_units(units, coupling, tuning), dive_deadline)
+            cg.dive(_big_units(units, coupling, tuning), deadline)
         rep = cg.master.plan()
     pair_unit, pair_rep = _pairs_within(
         units, cg.duals, tuning.search_theta, tuning.search_reps, tuning
@@ -192,7 +194,17 @@ def _integer_assignment(
     if search.broken().any() and len(pair_unit) <= tuning.rescue_pairs:
         # Moves cannot mend every band here; a MIP over the same pairs, started from
         # the local search's answer, can only do better, and often finds a way.
-        rescue = _solve_mip(units, coupling, pair_unit, pair_rep, rep, solver, deadline, mip_gap)
+        rescue = _solve_mip(
+            units,
+            coupling,
+            pair_unit,
+            pair_rep,
+            rep,
+            solver,
+            deadline,
+            mip_gap,
+            nodes=tuning.rescue_nodes,
+        )
         if _plan_value(units, coupling, rescue.rep, tuning) < _plan_value(
             units, coupling, rep, tuning
         ):
@@ -202,13 +214,14 @@ def _integer_assignment(
     value = _plan_value(units, coupling, rep, tuning)
     if units.size * coupling.m <= tuning.polish_pairs and value - cg.bound > mip_gap * abs(value):
         # A small book not yet within the gap: a MIP over every allowed pair, started
-        # from the answer, may improve on it for a few seconds (the clock ends it).
+        # from the answer, may improve on it within its node limit.
         unit, reps = np.nonzero(np.isfinite(units.cost))
-        limit = min(deadline, time.perf_counter() + tuning.polish_seconds)
-        polished = _solve_mip(units, coupling, unit, reps, rep, solver, limit, mip_gap)
+        polished = _solve_mip(
+            units, coupling, unit, reps, rep, solver, deadline, mip_gap, nodes=tuning.polish_nodes
+        )
         if _plan_value(units, coupling, polished.rep, tuning) < value:
             rep = polished.rep
-    status = "time_limit" if time.perf_counter() > deadline else "feasible"
+    status = "incomplete" if time.perf_counter() > deadline else "feasible"
     return _Integer(rep, status)
 
 

@@ -39,8 +39,10 @@ class RebalanceResult:
     `objective` = compactness + λ·disruption + penalty; `bound` is a lower bound
     on it from the LP relaxation of the full model; `gap` = (objective − bound) /
     objective. `status` is "optimal" (within `mip_gap` of the bound, or proved by
-    the exact MIP of a small book), "feasible", or "time_limit" (the time limit
-    cut the search short; the answer is the best found). `stages` lists seconds
+    the exact MIP of a small book), "feasible" (every step ran to its work
+    limit), or "incomplete" (the safety-net clock, `time_limit_s`, cut a step
+    short: the answer depends on how fast the machine was, so it is not one to
+    keep). `stages` lists seconds
     per step.
     """
 

@@ -42,7 +42,9 @@ class RebalanceSettings:
       team's realised workload, travel included.
     - `band_penalty`: objective cost of missing a band by one average rep's target.
     - `solver`: "highs" (highspy, default) or "cbc" (through PuLP).
-    - `time_limit_s`: wall-clock budget for the whole call; `mip_gap`: the
+    - `time_limit_s`: a safety net, not a budget: every step ends on a work limit
+      (rounds, moves, nodes), so the answer depends only on the inputs; a run
+      this clock stops anyway is returned with status "incomplete". `mip_gap`: the
       relative gap to the LP bound at which an answer counts as optimal (and at
       which the exact MIP of a small instance stops).
     """
@@ -58,7 +60,7 @@ class RebalanceSettings:
     travel_speed_kmh: float = 60.0
     band_penalty: float = 1000.0
     solver: Literal["highs", "cbc"] = "highs"
-    time_limit_s: float = 60.0
+    time_limit_s: float = 600.0
     mip_gap: float = 1e-4
 
 
@@ -132,7 +134,8 @@ class Tuning:
     rescue_pairs: int = 60_000
     # Books this small get a MIP over every pair, started from the answer.
     polish_pairs: int = 20_000
-    polish_seconds: float = 5.0  # for at most this long
+    polish_nodes: int = 400  # for at most this many branch-and-bound nodes
+    rescue_nodes: int = 2_000  # and the MIP that mends broken bands for at most this many
 
 
 DEFAULT_TUNING = Tuning()

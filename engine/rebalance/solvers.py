@@ -18,7 +18,9 @@ from engine.rebalance.constraints import _ColBlock, _RowBlock
 class _LpAnswer:
     """A solver's answer: status word, objective, primal values and row duals (LP only)."""
 
-    status: str  # "optimal", "time_limit" or "failed"
+    # "optimal"; "limit" (a MIP's node limit ended it, with an answer); "time_limit"
+    # (the clock did); or "failed" (no answer)
+    status: str
     objective: float
     x: NDArray
     row_dual: NDArray
@@ -144,6 +146,8 @@ class _HighsSession:
         has_solution = info.primal_solution_status == 2  # feasible
         if status == kinds.kOptimal:
             word = "optimal"
+        elif has_solution and status in (kinds.kSolutionLimit, kinds.kIterationLimit):
+            word = "limit"
         elif has_solution and status in (kinds.kTimeLimit, kinds.kInterrupt):
             word = "time_limit"
         else:
@@ -260,7 +264,8 @@ class _PulpSession:
             if integer_from is None
             else np.zeros(0)
         )
-        word = "optimal" if prob.sol_status == pulp.LpSolutionOptimal else "time_limit"
+        # CBC does not say which limit stopped it; the clock is only a safety net.
+        word = "optimal" if prob.sol_status == pulp.LpSolutionOptimal else "limit"
         if prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
             return _LpAnswer("failed", math.nan, np.zeros(0), np.zeros(0))
         return _LpAnswer(word, float(pulp.value(prob.objective)), x, row_dual)

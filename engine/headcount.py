@@ -121,15 +121,15 @@ def price_alignment(
     }
 
 
-def reps_to_keep(
-    view: pd.DataFrame, reps: pd.DataFrame, count: int, time_limit_s: float = 3.0
-) -> list[str]:
+def reps_to_keep(view: pd.DataFrame, reps: pd.DataFrame, count: int) -> list[str]:
     """Return the ids of the `count` reps whose homes cover the accounts best (p-median).
 
     Accounts are pooled into one-degree cells (weighted centre, potential);
     the cost of serving a cell from a home is its potential times the distance.
     Capacity is not what decides who stays (the team rebalances afterwards), so
-    every home may serve everything.
+    every home may serve everything. Raises RuntimeError if the placement's
+    safety-net clock stops it: a choice that depends on the machine's speed
+    is not one to build a team on.
     """
     from engine.locate import locate
 
@@ -139,9 +139,12 @@ def reps_to_keep(
         return list(reps["rep_id"])
     points = demand_points(view)
     cost = coverage_cost(points, reps["home_lat"].to_numpy(), reps["home_lon"].to_numpy())
-    result = locate(
-        cost, np.ones(len(points)), float(len(points)), count, time_limit_s=time_limit_s
-    )
+    result = locate(cost, np.ones(len(points)), float(len(points)), count)
+    if not result.complete:
+        raise RuntimeError(
+            f"Choosing which {count} of {len(reps)} reps stay took longer than the "
+            "safety net allows; try again when the server is less busy."
+        )
     return [str(reps["rep_id"].iloc[s]) for s in sorted(result.open_sites)]
 
 

@@ -140,6 +140,14 @@ def _check_capacity(who: str, capacity: float) -> None:
         raise ValueError(f"{who}: capacity must be between 0 and 2 FTE (1.0 is one full rep)")
 
 
+# The note of a placement the safety-net clock stopped: its plan depends on the machine's
+# speed, so the scenario it belongs to is incomplete and is not kept.
+CUT_SHORT = (
+    "Placement stopped at the safety-net clock before its work was done: "
+    "this run is incomplete and will be solved again."
+)
+
+
 @dataclass(frozen=True)
 class ScenarioRoster:
     """The reps a scenario aligns to, and how they differ from today's."""
@@ -147,6 +155,11 @@ class ScenarioRoster:
     reps: pd.DataFrame  # REP_COLUMNS + `change`: "", "added", "placed", "edited", "moved"
     removed: pd.DataFrame  # today's reps that leave, REP_COLUMNS
     notes: tuple[str, ...] = field(default=())
+
+    @property
+    def complete(self) -> bool:
+        """Return False when a placement was cut short by the safety-net clock."""
+        return CUT_SHORT not in self.notes
 
     @property
     def added_ids(self) -> list[str]:
@@ -442,7 +455,6 @@ def place_new_reps(
     state: str | None = None,
     max_candidates: int = 150,
     cell_deg: float = 1.0,
-    time_limit_s: float = 5.0,
 ) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """Return `count` new reps placed in the cities where they pay most, and notes.
 
@@ -464,7 +476,6 @@ def place_new_reps(
         problem.capacity,
         problem.p,
         fixed=problem.fixed,
-        time_limit_s=time_limit_s,
     )
     chosen = [s - len(reps) for s in sorted(result.open_sites) if s >= len(reps)]
     hires = [
@@ -483,6 +494,8 @@ def place_new_reps(
         f"Placed {len(hires)} new reps by capacitated p-median over {len(pool)} cities "
         f"({result.status}, within {result.gap:.1%} of its lower bound).",
     )
+    if not result.complete:
+        notes += (CUT_SHORT,)
     return pd.DataFrame(rows, columns=[*REP_COLUMNS, "change"]), notes
 
 

@@ -44,16 +44,13 @@ How it is solved, in plain words:
    repeating goes on.
 4. **Kicks.** From the best plan, a random site is closed and a promising one
    opened elsewhere, and steps 2–3 run again; the result is kept if cheaper.
-   There are KICKS_PER_SITE × p kicks, or fewer if time runs out.
-5. **One integer program over the whole plan.** The last WHOLE_SHARE of the
-   search time goes to HiGHS on the whole problem, cut down to pairs that
-   are near: the candidate sites are the open ones, each territory's best
-   few medians and the unopened sites that would save most; each point may
-   go to its NEAR_SITES cheapest candidates, and each candidate may take its
-   cheapest points up to NEAR_FILL times its capacity. HiGHS starts from the
-   best plan, so the answer is never worse; it can change every territory at
-   once, which the steps above cannot.
-6. **A lower bound.** Drop the rule "every point has exactly one site" and
+   There are KICKS_PER_SITE × p kicks, or fewer when the work budget
+   (`work`: site moves tried plus neighbourhoods re-solved) runs out.
+   (An integer program over the whole plan, cut down to near pairs, used to
+   follow; given a node count instead of seconds, its root alone took 3–30 s
+   on the benchmark's 100- and 200-point instances for gains of at most
+   0.03 %, so it went.)
+5. **A lower bound.** Drop the rule "every point has exactly one site" and
    charge instead a price u_i for every point that is served, paid back to the
    point. Each site then independently picks the points that pay it most for
    its capacity (a fractional knapsack: sort by price gained per unit of
@@ -61,8 +58,7 @@ How it is solved, in plain words:
    result is a proven lower bound on the best plan (Lagrangian relaxation; with
    fractional knapsacks it equals the bound of the linear relaxation). Prices
    are tuned by subgradient steps: a point served twice gets cheaper, a point
-   nobody serves gets dearer. The search stops early enough to leave this
-   step LAGRANGIAN_SHARE of the time limit. Solving the linear relaxation
+   nobody serves gets dearer, for at most 400 steps. Solving the linear relaxation
    itself with HiGHS (x_ij ≤ y_j included) gives the same bound, to within
    0.1 % on the benchmark's 200-point instances, and takes 1–3 s there, so it
    is not done.
@@ -73,7 +69,7 @@ whole and exactly with HiGHS.
 The returned plan is checked to be exactly feasible; the returned bound is a
 proven lower bound, so `gap` says how far from the optimum the plan can be at
 most. The bound of this relaxation is weak for tight capacities: on the
-benchmark's clustered 200-point instances, with a 5 s limit, it sits 0.8–2.5 %
+benchmark's clustered 200-point instances it sits 0.8–2.5 %
 below the optima HiGHS proved for four of them (in 4–20 minutes each), so a
 gap of a few percent does not mean the plan is that far off.
 
@@ -87,9 +83,8 @@ candidate sites (the regret hand-out is O(n²·p)); group accounts by ZIP code
 or city above that.
 
 Where each part lives: `problem` (the inputs checked, the plan and its
-rules), `construct` (step 1), `search` (steps 2–5), `bound` (step 6), `milp`
-(the integer programs HiGHS solves: the whole problem, a neighbourhood, the
-near pairs), `kernels` (the compiled loops). Each tuning constant is defined,
+rules), `construct` (step 1), `search` (steps 2–4), `bound` (step 5), `milp`
+(the integer programs HiGHS solves: the whole problem, a neighbourhood), `kernels` (the compiled loops). Each tuning constant is defined,
 and read, in the module of the step it tunes; the names imported here are for
 reading, so change one (in a test, say) in its own module.
 """
@@ -103,6 +98,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from engine.locate.bound import _lagrangian_bound
+from engine.locate.budget import _Budget
 from engine.locate.construct import SWAP_POINTS, _first_plan
 from engine.locate.milp import _solve_whole
 from engine.locate.problem import IMPROVEMENT, LocateResult, _check_plan, _validate
@@ -111,17 +107,11 @@ from engine.locate.search import (
     KICKS_PER_SITE,
     MAX_REGION,
     MEDIANS_PER_TERRITORY,
-    NEAR_FILL,
-    NEAR_MEDIANS,
-    NEAR_SITES,
     SITES_PER_POINT,
-    SUB_LIMIT_S,
+    SUB_NODES,
     SWAP_TRIES,
-    WHOLE_HEURISTIC_EFFORT,
-    WHOLE_PAIRS_MAX,
     WIDE_SWAP_TRIES,
     _search,
-    _solve_near,
 )
 
 __all__ = [
@@ -129,31 +119,27 @@ __all__ = [
     "IMPROVEMENT",
     "KICKS_PER_SITE",
     "KICK_POOL",
-    "LAGRANGIAN_SHARE",
     "MAX_REGION",
     "MEDIANS_PER_TERRITORY",
-    "NEAR_FILL",
-    "NEAR_MEDIANS",
-    "NEAR_SITES",
+    "SAFETY_NET_S",
     "SITES_PER_POINT",
-    "SUB_LIMIT_S",
+    "SUB_NODES",
     "SWAP_POINTS",
     "SWAP_TRIES",
-    "WHOLE_HEURISTIC_EFFORT",
-    "WHOLE_PAIRS_MAX",
-    "WHOLE_SHARE",
     "WIDE_SWAP_TRIES",
+    "WORK_STEPS",
     "LocateResult",
     "locate",
 ]
 
 # Problems with at most this many point–site pairs are solved whole as one integer program.
 EXACT_PAIRS = 600
-# Share of the time limit the lower bound may use at most.
-LAGRANGIAN_SHARE = 0.1
-# Share of the time limit for one integer program over the whole plan, started from the best
-# plan of the search (`engine.locate.search._solve_near`, which says which pairs it may use).
-WHOLE_SHARE = 0.1
+# Units of search work (a site move tried, a neighbourhood re-solved) a placement may do.
+# About what the search did in 5 s on 200 points, p = 20, before its steps were counted
+# (bench/locate.py): the same plans as then, on every instance of the bench.
+WORK_STEPS = 8_000
+# The safety net: a placement still running after this many seconds stops, incomplete.
+SAFETY_NET_S = 600.0
 
 
 def locate(
@@ -163,7 +149,8 @@ def locate(
     p: int,
     fixed: Sequence[int] = (),
     *,
-    time_limit_s: float = 10.0,
+    work: int = WORK_STEPS,
+    time_limit_s: float = SAFETY_NET_S,
     seed: int = 0,
 ) -> LocateResult:
     """Return the p sites to open and the site serving each demand point, at least total cost.
@@ -174,37 +161,31 @@ def locate(
     one per site, `p` the number of sites to open in total, and `fixed` the
     sites that are open already (today's reps), which count toward p.
 
-    The search stops after its kicks (see the module docstring) or after about
-    `time_limit_s` seconds, whichever is first; the integer program over the
-    whole plan takes WHOLE_SHARE of the time just before the lower bound,
-    which takes the last LAGRANGIAN_SHARE. With the same inputs and `seed`,
-    and a time limit that does not bind (nor the SUB_LIMIT_S of one
-    sub-problem, nor the whole-plan program's share), the answer is the same
-    on every run; `seed` drives the order in which
-    neighbourhoods are tried and the kicks.
+    The search stops after its kicks (see the module docstring) or after
+    `work` units of work, whichever is first. With the same inputs, `work`
+    and `seed` the answer is the same on every run, however loaded the
+    machine; `seed` drives the order in which neighbourhoods are tried and
+    the kicks. `time_limit_s` is a safety net only: if it stops the run,
+    `complete` is False.
 
     Raises ValueError, worded for the person who set the plan up, when the
     inputs do not fit together or no plan can respect the capacities.
     """
     started = time.perf_counter()
-    deadline = started + float(time_limit_s)
+    budget = _Budget(steps=int(work), deadline=started + float(time_limit_s))
     prob = _validate(cost, demand, capacity, p, fixed)
     n = len(prob.demand)
     rng = np.random.default_rng(seed)
 
     if int(prob.allowed.sum()) <= EXACT_PAIRS:
-        plan, bound = _solve_whole(prob, deadline)
+        plan, bound = _solve_whole(prob, budget)
     else:
         plan = _first_plan(prob)
         if plan is None:
-            plan, bound = _solve_whole(prob, deadline)
+            plan, bound = _solve_whole(prob, budget)
         else:
-            # The search stops early enough to leave the bound its share of the time.
-            total = deadline - started
-            whole_until = deadline - LAGRANGIAN_SHARE * total
-            plan = _search(prob, plan, whole_until - WHOLE_SHARE * total, rng)
-            plan = _solve_near(prob, plan, whole_until)
-            bound = _lagrangian_bound(prob, plan.objective, deadline)
+            plan = _search(prob, plan, budget, rng)
+            bound = _lagrangian_bound(prob, plan.objective, budget)
 
     _check_plan(prob, plan)
     objective = float(prob.cost[np.arange(n), plan.assignment].sum())
@@ -219,4 +200,6 @@ def locate(
         gap=float(gap),
         status=status,
         solve_time_s=time.perf_counter() - started,
+        complete=not budget.clock_hit,
+        work_used=budget.used,
     )

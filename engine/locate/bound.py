@@ -1,12 +1,11 @@
-"""The proven lower bound: a Lagrangian relaxation solved by fractional knapsacks (step 6)."""
+"""The proven lower bound: a Lagrangian relaxation solved by fractional knapsacks (step 5)."""
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 from numpy.typing import NDArray
 
+from engine.locate.budget import _Budget
 from engine.locate.problem import _Problem
 
 
@@ -45,8 +44,8 @@ def _open_best(prob: _Problem, value: NDArray[np.float64]) -> NDArray[np.int64]:
     return np.concatenate([prob.fixed, pick])
 
 
-def _lagrangian_bound(prob: _Problem, upper: float | None, budget: float) -> float:
-    """Return the best Lagrangian lower bound found by subgradient steps before `budget`.
+def _lagrangian_bound(prob: _Problem, upper: float | None, budget: _Budget) -> float:
+    """Return the best Lagrangian lower bound found by subgradient steps.
 
     L(u) = Σ_i u_i + Σ_{j open} min{Σ_i (c_ij − u_i)·x_ij : Σ_i d_i·x_ij ≤ Q_j, 0 ≤ x ≤ 1},
     with the fixed sites open and the other p − |fixed| chosen by least knapsack
@@ -76,7 +75,7 @@ def _lagrangian_bound(prob: _Problem, upper: float | None, budget: float) -> flo
                 step_scale, stall = step_scale / 2, 0
         g = 1.0 - x[:, opened].sum(axis=1)
         norm = float(g @ g)
-        if norm < 1e-12 or step_scale < 1e-4 or time.perf_counter() > budget:
+        if norm < 1e-12 or step_scale < 1e-4 or not budget.clock_ok():
             break
         target = upper if upper is not None and upper > best else best + 0.02 * max(abs(best), 1e-9)
         u = u + step_scale * (target - bound) / norm * g

@@ -1,24 +1,23 @@
-"""The integer programs HiGHS solves: the whole problem, a neighbourhood, the near pairs."""
+"""The integer programs HiGHS solves: the whole problem, and a neighbourhood of it."""
 
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
+from engine.locate.budget import _Budget
 from engine.locate.problem import _Plan, _Problem
 
 
-def _solve_whole(prob: _Problem, deadline: float) -> tuple[_Plan, float]:
-    """Return the exact (or best found within the deadline) plan and HiGHS's proven bound."""
+def _solve_whole(prob: _Problem, budget: _Budget) -> tuple[_Plan, float]:
+    """Return the exact plan (or the best found before the safety net) and HiGHS's bound."""
     m = len(prob.capacity)
     forced = np.zeros(m, dtype=bool)
     forced[prob.fixed] = True
-    limit = max(deadline - time.perf_counter(), 1.0)
-    started = time.perf_counter()
+    limit = budget.seconds_left()
     answer = _milp(
         prob.cost,
         prob.demand,
@@ -29,7 +28,8 @@ def _solve_whole(prob: _Problem, deadline: float) -> tuple[_Plan, float]:
         time_limit=limit,
         rel_gap=1e-9,
     )
-    if answer is None and time.perf_counter() - started >= limit * 0.99:
+    budget.clock_ok()  # a solve the safety net stopped makes the plan incomplete
+    if answer is None and budget.clock_hit:
         raise RuntimeError(
             f"No plan that fits the site capacities was found within {limit:.0f} s; "
             "allow more time, or loosen capacities."
@@ -54,6 +54,7 @@ def _milp(
     rel_gap: float,
     groups: NDArray[np.int64] | None = None,
     heuristic_effort: float | None = None,
+    node_limit: int | None = None,
 ) -> tuple[NDArray[np.bool_], NDArray[np.int64], float, float] | None:
     """Solve the capacitated k-median on this cost table; return (open, site per point, obj, bound).
 
@@ -113,9 +114,11 @@ def _milp(
     h.setOptionValue("random_seed", 0)
     if heuristic_effort is not None:
         h.setOptionValue("mip_heuristic_effort", float(heuristic_effort))
+    if node_limit is not None:
+        h.setOptionValue("mip_max_nodes", int(node_limit))
     # No "threads" option: HiGHS starts one thread pool per process, and a Highs
     # asking for a different size after another solve started it refuses to run.
-    # Probing in presolve can eat a small sub-problem's whole time limit for little gain.
+    # Probing in presolve can cost a small sub-problem more than the rest of its solve.
     h.setOptionValue("presolve_rule_off", 1 << 15)
     h.passModel(lp)
     if start is not None:

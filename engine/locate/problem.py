@@ -32,7 +32,10 @@ class LocateResult:
     `bound` is a proven lower bound on the best possible objective; `gap` =
     (objective − bound) / objective (0 when the objective is 0). `status` is
     "optimal" when the bound meets the objective, otherwise "feasible".
-    `solve_time_s` is the wall time of the call.
+    `solve_time_s` is the wall time of the call; `work_used` the units of
+    search work it did. `complete` is False when the safety-net clock
+    stopped it: such a plan depends on the machine's speed, not only on the
+    inputs, so it is not one to keep.
     """
 
     open_sites: tuple[int, ...]
@@ -42,6 +45,8 @@ class LocateResult:
     gap: float
     status: str
     solve_time_s: float
+    complete: bool = True
+    work_used: int = 0
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,18 @@
-"""Return better plans than the first: site moves, exact re-solves, kicks, a whole-plan program.
+"""Return better plans than the first: site moves, exact re-solves of neighbourhoods, kicks.
 
-Steps 2–4 of the module docstring of `engine.locate` (`_search`) and step 5
-(`_solve_near`), with the tuning constants of each.
+Steps 2–4 of the module docstring of `engine.locate` (`_search`), with the
+tuning constants of each.
 """
 
 from __future__ import annotations
 
-import time
 import warnings
 
 import numpy as np
 from numpy.typing import NDArray
 
 from engine.locate.bound import _knapsacks
+from engine.locate.budget import _Budget
 from engine.locate.construct import _allocate, _polish, _relocate
 from engine.locate.milp import _milp
 from engine.locate.problem import IMPROVEMENT, _fits, _Plan, _Problem, _territory_costs
@@ -21,8 +21,9 @@ from engine.locate.problem import IMPROVEMENT, _fits, _Plan, _Problem, _territor
 # point may go to this many of the nearest candidates of the neighbourhood (or stay).
 MEDIANS_PER_TERRITORY = 5
 SITES_PER_POINT = 10
-# Seconds one neighbourhood's integer program may take; it starts from the current plan.
-SUB_LIMIT_S = 0.5
+# Branch-and-bound nodes one neighbourhood's integer program may use; it starts from the
+# current plan. A count, not seconds, so a busy machine gets the same answer.
+SUB_NODES = 200
 # Moving a site: how many closings and how many openings are tried against each other.
 SWAP_TRIES = 8
 # ... and how many once the descent has settled, before it gives up.
@@ -31,26 +32,15 @@ WIDE_SWAP_TRIES = 20
 KICKS_PER_SITE = 10
 KICK_POOL = 10
 # Neighbourhoods grow from two territories up to this many before the search gives up.
-# Two: larger ones cost HiGHS far more time than their rare gains are worth within a few
-# seconds, time the site moves use better (bench/locate.py, 200 points, p = 20, 5 s).
+# Two: larger ones cost HiGHS far more time than their rare gains are worth, time the
+# site moves use better (bench/locate.py, 200 points, p = 20).
 MAX_REGION = 2
-# The integer program over the whole plan (its share of the time is `engine.locate`'s
-# WHOLE_SHARE). Its candidate sites: the open ones, each territory's NEAR_MEDIANS best
-# medians and the NEAR_MEDIANS × p unopened sites that would save most; each point may go to
-# its NEAR_SITES cheapest candidates, each candidate may take its cheapest points up to
-# NEAR_FILL times its capacity. With more pairs than WHOLE_PAIRS_MAX the program is skipped.
-NEAR_SITES = 8
-NEAR_MEDIANS = 3
-NEAR_FILL = 1.5
-WHOLE_PAIRS_MAX = 20_000
-# How hard HiGHS's own heuristics work in that program (HiGHS's default is 0.05).
-WHOLE_HEURISTIC_EFFORT = 0.3
 
 
 # -- the search: site moves, neighbourhoods re-solved exactly, kicks (steps 2–4) ---------
 
 
-def _search(prob: _Problem, plan: _Plan, deadline: float, rng: np.random.Generator) -> _Plan:
+def _search(prob: _Problem, plan: _Plan, budget: _Budget, rng: np.random.Generator) -> _Plan:
     """Return the best plan of a descent and of KICKS_PER_SITE·p kicked restarts from the best.
 
     A kick closes a random site and opens one of the candidates that would
@@ -59,14 +49,14 @@ def _search(prob: _Problem, plan: _Plan, deadline: float, rng: np.random.Generat
     a descent after a kick re-solves little beyond the kicked areas.
     """
     settled: set[tuple[bytes, bytes]] = set()
-    best = _descend(prob, plan, deadline, rng, settled)
+    best = _descend(prob, plan, budget, rng, settled)
     for _ in range(KICKS_PER_SITE * prob.p):
-        if time.perf_counter() >= deadline:
+        if not budget.left():
             break
         trial = _kick(prob, best, rng)
         if trial is None:
             continue
-        trial = _descend(prob, trial, deadline, rng, settled)
+        trial = _descend(prob, trial, budget, rng, settled)
         if trial.objective < best.objective - IMPROVEMENT * max(best.objective, 1.0):
             best = trial
     return best
@@ -91,7 +81,7 @@ def _kick(prob: _Problem, plan: _Plan, rng: np.random.Generator) -> _Plan | None
 def _descend(
     prob: _Problem,
     plan: _Plan,
-    deadline: float,
+    budget: _Budget,
     rng: np.random.Generator,
     settled: set[tuple[bytes, bytes]],
 ) -> _Plan:
@@ -107,37 +97,37 @@ def _descend(
     size = 2
     # `settled` holds neighbourhoods already re-solved without gain, keyed by their sites and
     # their points' sites: until one of its territories changes, a re-solve would repeat itself.
-    while size <= min(MAX_REGION, prob.p) and time.perf_counter() < deadline:
-        while time.perf_counter() < deadline:
-            better = _move_a_site(prob, plan, deadline)
+    while size <= min(MAX_REGION, prob.p) and budget.left():
+        while budget.left():
+            better = _move_a_site(prob, plan, budget)
             if better is None:
                 break
             plan = better
         improved = False
         for seed_index in rng.permutation(prob.p):
-            if time.perf_counter() >= deadline:
+            if not budget.left():
                 break
             region = np.sort(_region(prob, plan, int(plan.sites[seed_index]), size))
             inside = np.isin(plan.assignment, region)
             key = (region.tobytes(), plan.assignment[inside].tobytes() + inside.tobytes())
             if key in settled:
                 continue
-            better = _resolve_region(prob, plan, region, deadline)
+            better = _resolve_region(prob, plan, region, budget)
             if better is not None and better.objective < plan.objective:
                 plan, improved = better, True
             else:
                 settled.add(key)
         size = 2 if improved else size + 1
-        if size > min(MAX_REGION, prob.p) and time.perf_counter() < deadline:
+        if size > min(MAX_REGION, prob.p) and budget.left():
             # Settled: before giving up, try moving a site among more closings and openings.
-            better = _move_a_site(prob, plan, deadline, tries=WIDE_SWAP_TRIES)
+            better = _move_a_site(prob, plan, budget, tries=WIDE_SWAP_TRIES)
             if better is not None:
                 plan, size = better, 2
     return plan
 
 
 def _move_a_site(
-    prob: _Problem, plan: _Plan, deadline: float, tries: int | None = None
+    prob: _Problem, plan: _Plan, budget: _Budget, tries: int | None = None
 ) -> _Plan | None:
     """Return the plan with one site closed in one area and one opened in another, or None.
 
@@ -182,8 +172,9 @@ def _move_a_site(
     best = None
     for k in closing:
         for t in opening:
-            if time.perf_counter() >= deadline:
+            if not budget.left():
                 break
+            budget.spend()
             trial = _swap_sites(prob, plan, int(sites[k]), t)
             if trial is not None and (best is None or trial.objective < best.objective):
                 best = trial
@@ -251,7 +242,7 @@ def _region(prob: _Problem, plan: _Plan, seed_site: int, size: int) -> NDArray[n
 
 
 def _resolve_region(
-    prob: _Problem, plan: _Plan, region: NDArray[np.int64], deadline: float
+    prob: _Problem, plan: _Plan, region: NDArray[np.int64], budget: _Budget
 ) -> _Plan | None:
     """Return a cheaper plan with the region's points and sites re-solved exactly, or None.
 
@@ -298,7 +289,7 @@ def _resolve_region(
         keep[np.arange(len(points)), np.searchsorted(cand, plan.assignment[points])] = True
         sub = np.where(keep, sub, np.inf)
     start = (np.isin(cand, region), np.searchsorted(cand, plan.assignment[points]))
-    remaining = deadline - time.perf_counter()
+    budget.spend()
     answer = _milp(
         sub,
         prob.demand[points],
@@ -306,9 +297,10 @@ def _resolve_region(
         len(region),
         forced,
         start=start,
-        time_limit=min(remaining, SUB_LIMIT_S),
+        time_limit=budget.seconds_left(),
         rel_gap=1e-6,
         groups=group_of,
+        node_limit=SUB_NODES,
     )
     if answer is None:
         return None
@@ -324,90 +316,3 @@ def _resolve_region(
     if (load > prob.capacity).any():
         return None
     return _Plan(sites=sites, assignment=new_assignment, objective=total)
-
-
-# -- one integer program over the whole plan, near pairs only (step 5) ------------------
-
-
-def _near_pairs(prob: _Problem, plan: _Plan) -> NDArray[np.bool_]:
-    """Return which point–site pairs the whole-plan integer program may use.
-
-    Candidate sites are the open ones, each territory's NEAR_MEDIANS best
-    medians (least Σ cost over its points), and the NEAR_MEDIANS·p unopened
-    sites that would save most if opened (a fractional knapsack of the points
-    they would win, as for the kicks). A pair is kept when the site is a
-    candidate and among the point's NEAR_SITES cheapest candidates, or the
-    point is among the candidate's cheapest points that together bring
-    NEAR_FILL times its capacity in demand, or the plan uses it now.
-    Forbidden pairs are never kept.
-    """
-    n, m = prob.cost.shape
-    rows = np.arange(n)
-    cost = prob.cost
-    cand = np.zeros(m, dtype=bool)
-    cand[plan.sites] = True
-    served = _territory_costs(prob, plan.sites, plan.assignment)
-    cand[np.argsort(served, axis=1, kind="stable")[:, :NEAR_MEDIANS].ravel()] = True
-    current = cost[rows, plan.assignment]
-    saving, _ = _knapsacks(cost - current[:, None], prob.demand, prob.capacity)
-    saving[plan.sites] = np.inf
-    cand[np.argsort(saving, kind="stable")[: NEAR_MEDIANS * prob.p]] = True
-    sites = np.flatnonzero(cand)
-    sub = cost[:, sites]
-    keep_sub = np.zeros(sub.shape, dtype=bool)
-    k = min(NEAR_SITES, len(sites))
-    np.put_along_axis(keep_sub, np.argsort(sub, axis=1, kind="stable")[:, :k], True, axis=1)
-    # Each candidate's cheapest points, by cost per unit of demand, up to NEAR_FILL × capacity.
-    safe = np.where(prob.demand > 0, prob.demand, 1.0)[:, None]
-    order = np.argsort(sub / safe, axis=0, kind="stable")
-    filled = np.cumsum(prob.demand[order], axis=0) - prob.demand[order]
-    within = filled < NEAR_FILL * prob.capacity[sites][None, :]
-    by_site = np.zeros(sub.shape, dtype=bool)
-    np.put_along_axis(by_site, order, within, axis=0)
-    keep = np.zeros((n, m), dtype=bool)
-    keep[:, sites] = keep_sub | by_site
-    keep[rows, plan.assignment] = True
-    return keep & prob.allowed
-
-
-def _solve_near(prob: _Problem, plan: _Plan, deadline: float) -> _Plan:
-    """Return the plan improved by one integer program over all points and sites, near pairs only.
-
-    The search settles into plans that no small change improves; this
-    program may change every territory at once. Each point may go only to
-    the sites `_near_pairs` keeps, which keeps it small enough for HiGHS to
-    improve a good plan within a few seconds; it starts from the plan, so
-    the answer is never worse. The plan is returned unchanged when there is
-    no time, the program is too large, or HiGHS finds nothing better.
-    """
-    remaining = deadline - time.perf_counter()
-    if remaining < 0.2:
-        return plan
-    keep = _near_pairs(prob, plan)
-    if int(keep.sum()) > WHOLE_PAIRS_MAX:
-        return plan
-    n, m = prob.cost.shape
-    forced = np.zeros(m, dtype=bool)
-    forced[prob.fixed] = True
-    opened = np.zeros(m, dtype=bool)
-    opened[plan.sites] = True
-    answer = _milp(
-        np.where(keep, prob.cost, np.inf),
-        prob.demand,
-        prob.capacity,
-        prob.p,
-        forced,
-        start=(opened, plan.assignment),
-        time_limit=deadline - time.perf_counter(),
-        rel_gap=1e-6,
-        heuristic_effort=WHOLE_HEURISTIC_EFFORT,
-    )
-    if answer is None:
-        return plan
-    opened, assign, _, _ = answer
-    objective = float(prob.cost[np.arange(n), assign].sum())
-    if objective >= plan.objective - IMPROVEMENT * max(plan.objective, 1.0):
-        return plan
-    if not _fits(prob, assign):
-        return plan
-    return _Plan(sites=np.flatnonzero(opened), assignment=assign, objective=objective)

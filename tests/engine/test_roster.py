@@ -207,7 +207,7 @@ def test_a_placed_rep_goes_where_the_uncovered_accounts_are():
     towns = _towns(
         ("Westville", 38.5, -100.3), ("Eastville", 38.5, -95.8), ("Faraway", 38.5, -82.0)
     )
-    placed, notes = place_new_reps(view, west_only, 1, towns, ramp=0.5, time_limit_s=2.0)
+    placed, notes = place_new_reps(view, west_only, 1, towns, ramp=0.5)
     assert placed["home_city"].tolist() == ["Eastville"]
     assert placed["name"].tolist() == ["New rep 1 (Eastville)"]
     assert placed["capacity"].tolist() == [0.5] and placed["change"].tolist() == ["placed"]

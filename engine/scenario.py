@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
@@ -37,6 +38,27 @@ from engine.roster import Roster, ScenarioRoster, scenario_roster
 from engine.store import Dataset, ScenarioRecord, Store
 from engine.summary import Note, NoteKind, ScenarioSummary
 
+# Settings a spec no longer has, with the one value every spec had: kept in the JSON so
+# a scenario keeps its id and its shared links. The wall-clock limit went when every solve
+# step got a work limit instead (the answer no longer depends on the server's load).
+FORMER_SETTINGS = {"time_limit_s": 20.0}
+SAFETY_NET_ENV = "REALIGN_SAFETY_NET_S"
+DEFAULT_SAFETY_NET_S = 600.0
+
+
+def safety_net_seconds() -> float:
+    """Return the seconds after which a solve stops, incomplete: `REALIGN_SAFETY_NET_S` or 600."""
+    raw = os.environ.get(SAFETY_NET_ENV, "").strip()
+    if not raw:
+        return DEFAULT_SAFETY_NET_S
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise ValueError(f"{SAFETY_NET_ENV} must be a number of seconds, not {raw!r}") from None
+    if not seconds > 0:
+        raise ValueError(f"{SAFETY_NET_ENV} must be above 0 seconds, not {raw}")
+    return seconds
+
 
 @dataclass(frozen=True)
 class ScenarioSpec:
@@ -61,7 +83,6 @@ class ScenarioSpec:
     horizon_years: int = 3
     discount_rate: float = 0.10
     solver: str = "highs"
-    time_limit_s: float = 20.0
     travel_speed_kmh: float | None = None  # count driving in workload at this speed; None: not
     roster: Roster = field(
         default_factory=Roster
@@ -83,9 +104,10 @@ class ScenarioSpec:
         """Return the spec as canonical JSON: sorted keys, no whitespace; the name excluded.
 
         Settings added later (roster, travel) are left out at their defaults, so
-        a spec that does not use them keeps the JSON (and id) it always had.
+        a spec that does not use them keeps the JSON (and id) it always had;
+        settings since dropped keep their last value (FORMER_SETTINGS) for the same reason.
         """
-        body = {k: v for k, v in asdict(self).items() if k != "name"}
+        body = {k: v for k, v in asdict(self).items() if k != "name"} | FORMER_SETTINGS
         if self.roster.empty:
             body.pop("roster")
         if self.travel_speed_kmh is None:
@@ -95,7 +117,7 @@ class ScenarioSpec:
     @classmethod
     def from_json(cls, text: str, name: str = "Rebalance") -> ScenarioSpec:
         """Return the spec a `to_json` string describes (unknown keys are refused)."""
-        body = json.loads(text)
+        body = {k: v for k, v in json.loads(text).items() if k not in FORMER_SETTINGS}
         known = {f.name for f in fields(cls)}
         unknown = set(body) - known
         if unknown:
@@ -205,7 +227,7 @@ def rebalance_settings(spec: ScenarioSpec) -> RebalanceSettings:
         travel=spec.travel_speed_kmh is not None,
         travel_speed_kmh=spec.travel_speed_kmh or 60.0,
         solver=spec.solver,  # type: ignore[arg-type]
-        time_limit_s=spec.time_limit_s,
+        time_limit_s=safety_net_seconds(),  # a safety net: work limits end every step
         # Within 1 % of the LP bound is as good as a plan needs, and keeps a run
         # on a national book to a couple of seconds.
         mip_gap=PLAN_GAP,
@@ -244,7 +266,7 @@ def _summary(result: RebalanceResult, roster: ScenarioRoster) -> ScenarioSummary
     """Return the typed summary of a finished solve on a roster."""
     placement = tuple(Note(NoteKind.PLACEMENT, text) for text in roster.notes)
     return ScenarioSummary(
-        status=result.status,
+        status=result.status if roster.complete else "incomplete",
         objective=result.objective,
         bound=result.bound,
         gap=result.gap,

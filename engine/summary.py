@@ -69,11 +69,17 @@ def _violation(value: dict[str, Any]) -> BandViolation:
     )
 
 
+# Statuses of runs whose answer a clock decided, not the work limits: never the answer to keep.
+INCOMPLETE_STATUSES = frozenset({"incomplete", "time_limit"})
+
+
 @dataclass(frozen=True)
 class ScenarioSummary:
     """The facts of a rebalancing run: how it was solved, how good it is, what it says.
 
-    `status` is the optimiser's ("optimal", "feasible", "time_limit"); `gap` is
+    `status` is the optimiser's ("optimal", "feasible", or "incomplete" when
+    its safety-net clock cut it short; runs saved before solves had work
+    limits may say "time_limit", which is incomplete too); `gap` is
     (objective − bound) / objective, NaN when there is no finite bound.
     """
 
@@ -87,6 +93,11 @@ class ScenarioSummary:
     violations: tuple[BandViolation, ...] = ()
     roster: SavedRoster | None = None
     kind: str = "rebalance"
+
+    @property
+    def complete(self) -> bool:
+        """Return False for a run a clock cut short: its answer depends on the server's load."""
+        return self.status not in INCOMPLETE_STATUSES
 
     @property
     def bands_met(self) -> bool:

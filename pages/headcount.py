@@ -11,12 +11,14 @@ import streamlit as st
 
 from engine.access import Action
 from engine.headcount import ResponseSettings, headcount_sweep
+from engine.jobs import JobState, describe
 from engine.scenario import ScenarioSpec, run_rebalance, scenario_id
 from engine.store import Dataset
+from engine.summary import INCOMPLETE_STATUSES
 from ui import actions, charts, links
 from ui import format as fmt
 from ui.auth import why_not
-from ui.state import ensure_app_shell, get_store, load_dataset, potential_or_none
+from ui.state import ensure_app_shell, get_store, load_dataset, potential_or_none, solve_jobs
 
 ensure_app_shell()
 
@@ -84,7 +86,11 @@ def _sweep(
     response: ResponseSettings,
     ramp: float,
 ) -> pd.DataFrame:
-    """Return the sweep for these settings: from the cache, or run now with progress shown."""
+    """Return the sweep for these settings: from the cache, or run now with progress shown.
+
+    Sessions asking for the same sweep share one run (each sees its progress);
+    a sweep with a team size the safety-net clock cut short is shown but not kept.
+    """
     cache, lock = _sweeps()
     key = (version, tuple(counts), tuple(sorted(asdict(response).items())), ramp)
     with lock:
@@ -93,27 +99,47 @@ def _sweep(
     bar = st.progress(0.0, text=f"Placing and aligning {len(counts)} team sizes…")
     started = time.perf_counter()
 
-    def progress(done: int, total: int, count: int) -> None:
-        bar.progress(
-            done / total,
-            text=f"Team of {count} reps done ({done} of {total}, "
-            f"{time.perf_counter() - started:.0f} s)",
-        )
+    def work(report) -> pd.DataFrame:
+        def progress(done: int, total: int, count: int) -> None:
+            words = (
+                f"Team of {count} reps done ({done} of {total}, "
+                f"{time.perf_counter() - started:.0f} s)"
+            )
+            report(done / total, words)
+            bar.progress(done / total, text=words)
 
-    table = headcount_sweep(
-        dataset,
-        version,
-        potential_or_none(dataset, version),
-        counts,
-        ScenarioSpec(),
-        response,
-        progress,
-        ramp,
-    )
+        table = headcount_sweep(
+            dataset,
+            version,
+            potential_or_none(dataset, version),
+            counts,
+            ScenarioSpec(),
+            response,
+            progress,
+            ramp,
+        )
+        if not _incomplete(table):
+            with lock:
+                cache[key] = table
+        return table
+
+    def wait(state: JobState) -> None:
+        bar.progress(state.done, text=describe(state))
+
+    table = solve_jobs().run(("sweep", key), work, wait)
     bar.empty()
-    with lock:
-        cache[key] = table
+    if _incomplete(table):
+        st.warning(
+            "The safety net stopped some team sizes before their work was done "
+            "(status “incomplete” below), so this sweep depends on how busy the server was: "
+            "it is not kept, and is run again next time."
+        )
     return table
+
+
+def _incomplete(sweep: pd.DataFrame) -> bool:
+    """Return whether a team size of the sweep was cut short by the safety-net clock."""
+    return "status" in sweep and bool(sweep["status"].isin(INCOMPLETE_STATUSES).any())
 
 
 def _table(sweep: pd.DataFrame) -> None:

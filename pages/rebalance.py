@@ -11,12 +11,21 @@ import streamlit as st
 
 from engine.access import Action
 from engine.alignment import TODAY, AlignmentNotFound, rep_names
+from engine.jobs import describe
 from engine.metrics import MetricSettings, compare_kpis, rep_loads
 from engine.notes import NoteKind
 from engine.roster import candidate_cities
 from engine.routes.settings import next_week
-from engine.scenario import ScenarioRun, ScenarioSpec, run_rebalance, scenario_id, tradeoff_curve
+from engine.scenario import (
+    ScenarioRun,
+    ScenarioSpec,
+    run_rebalance,
+    safety_net_seconds,
+    scenario_id,
+    tradeoff_curve,
+)
 from engine.store import Dataset
+from engine.summary import INCOMPLETE_STATUSES
 from ui import actions, charts, confirm, links, maps, route_view, tables
 from ui import format as fmt
 from ui import scenario_view as text
@@ -25,12 +34,14 @@ from ui.moves_panel import moves_table
 from ui.scenario_form import spec_form
 from ui.state import (
     ensure_app_shell,
+    forget_alignments,
     get_store,
     load_alignment,
     load_dataset,
     load_map_shapes,
     load_routed_week,
     potential_or_none,
+    solve_jobs,
     use_basemap,
 )
 
@@ -71,13 +82,27 @@ def _prefill_from_clone(source: str, dataset: Dataset) -> None:
     st.info(f"Settings copied from “{record.name}” (`{source}`): tweak them and run the copy.")
 
 
-def _run(spec: ScenarioSpec, dataset: Dataset, version: str, potential: pd.Series | None) -> str:
-    """Run a spec (or find its saved run) and return the scenario id."""
+def _run(
+    spec: ScenarioSpec, dataset: Dataset, version: str, potential: pd.Series | None
+) -> str | None:
+    """Run a spec (or find its saved run) and return the scenario id; None if not kept.
+
+    Sessions asking the same question share one solve; solves beyond the
+    server's cores queue, each told its place. A run the safety-net clock cut
+    short is shown as such and never saved; a saved run cut short by an
+    earlier version's time limit is solved again and replaced.
+    """
     sid = scenario_id(spec, version)
     store = get_store()
-    if store.scenario(sid) is not None:
+    saved = store.scenario(sid)
+    if saved is not None and saved.status not in INCOMPLETE_STATUSES:
         st.toast("This scenario was already run on this data: showing the saved run.")
         return sid
+    if saved is not None:
+        st.info(
+            "The saved run of this scenario stopped at the time limit of an earlier version, "
+            "so it may not be the full answer: solving it again and replacing it."
+        )
     with st.status(f"Running “{spec.name}”…", expanded=True) as status:
         started = time.perf_counter()
         team = len(dataset.reps) - len(spec.roster.removed) + len(spec.roster.added)
@@ -90,14 +115,37 @@ def _run(spec: ScenarioSpec, dataset: Dataset, version: str, potential: pd.Serie
             f"{fmt.count(team + spec.roster.auto_hires)} reps "
             "(bands, compactness, disruption, locks)…"
         )
-        try:
+        line = st.empty()
+
+        def solve(report) -> ScenarioRun:
+            line.caption("Solving…")
             run = run_rebalance(dataset, version, potential, spec, SETTINGS)
+            if run.record.status not in INCOMPLETE_STATUSES:
+                actions.save_scenario(run.record)  # once, by the request that solved it
+            return run
+
+        try:
+            run = solve_jobs().run(
+                ("rebalance", getattr(store, "path", id(store)), sid),
+                solve,
+                lambda state: line.caption(describe(state)),
+            )
         except ValueError as problem:
             status.update(label=f"“{spec.name}” could not run", state="error")
             st.error(f"The scenario cannot run: {problem}")
             st.stop()
-        status.write("Saving the scenario…")
-        actions.save_scenario(run.record)
+        line.empty()
+        if run.record.status in INCOMPLETE_STATUSES:
+            status.update(label=f"“{spec.name}” did not finish", state="error")
+            st.warning(
+                f"This run was stopped by the safety net ({safety_net_seconds():.0f} s) before "
+                "its work was done, so its answer would depend on how busy the server was: "
+                "it was not saved. Run it again when the server is quieter, or raise "
+                "REALIGN_SAFETY_NET_S."
+            )
+            return None
+        if saved is not None:
+            forget_alignments()  # the replaced run must not be read from the cache
         status.update(
             label=f"“{spec.name}” done in {time.perf_counter() - started:.1f} s",
             state="complete",
@@ -314,8 +362,9 @@ def main() -> None:
     if st.query_params.get(CLONE_KEY):
         _prefill_from_clone(st.query_params[CLONE_KEY], dataset)
     spec = spec_form(dataset, potential, _cities(version, dataset))
-    if spec is not None:
-        st.query_params[QUERY_KEY] = _run(spec, dataset, version, potential)
+    ran = _run(spec, dataset, version, potential) if spec is not None else None
+    if ran is not None:
+        st.query_params[QUERY_KEY] = ran
         saved = get_store().scenarios()
         names = saved.set_index("scenario_id")["name"]
         linked, _ = links.parse_rebalance(st.query_params)

@@ -26,7 +26,8 @@ POSITIONS = tuple(POSITION_LABELS)
 STATUS_TEXT = {
     "optimal": "optimal",
     "feasible": "feasible",
-    "time_limit": "stopped at its time limit (best answer found so far)",
+    "incomplete": "incomplete: the safety-net clock stopped it (not kept; run it again)",
+    "time_limit": "stopped at the time limit of an earlier version (run it again for the full answer)",
 }
 MEASURE_KINDS = {
     "potential": "money",

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 # Light: the forecast package loads its model (and scipy) only when a forecast is made.
 from engine.forecast import MODEL_VERSION
+from engine.jobs import JobRegistry
 from engine.schema import TODAY_ALIGNMENT
 from engine.store import ENV_VAR, Dataset, Store, StoreInUse, default_path, open_store
 
@@ -194,6 +195,17 @@ def load_county_territories(
 def clear_data_cache() -> None:
     """Forget cached tables after the store changed (e.g. after an import)."""
     _dataset.clear()
+
+
+@st.cache_resource(show_spinner=False)
+def solve_jobs() -> JobRegistry:
+    """Return the server's one registry of solves: shared per question, queued for the cores."""
+    return JobRegistry()
+
+
+def forget_alignments() -> None:
+    """Forget cached alignments after a saved run was replaced under the same id."""
+    _alignment.clear()
 
 
 BASEMAP_HOST = "basemaps.cartocdn.com"

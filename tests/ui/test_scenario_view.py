@@ -46,7 +46,7 @@ def test_a_run_with_a_bound_shows_its_gap_as_a_percentage():
 
 def test_a_run_without_a_finite_bound_never_shows_inf_or_nan():
     no_bound = ScenarioSummary(
-        status="time_limit",
+        status="incomplete",
         objective=40.0,
         bound=float("-inf"),
         gap=float("inf"),
@@ -54,7 +54,7 @@ def test_a_run_without_a_finite_bound_never_shows_inf_or_nan():
     )
     caption = run_caption("abc", no_bound)
     assert caption == (
-        "Scenario `abc` · stopped at its time limit (best answer found so far) · "
+        "Scenario `abc` · incomplete: the safety-net clock stopped it (not kept; run it again) · "
         "objective 40.000; no lower bound was proved · solved in 20.1 s"
     )
     nan_gap = ScenarioSummary(status="feasible", objective=40.0, bound=39.0, gap=math.nan)

@@ -127,10 +127,11 @@ def reps_to_keep(view: pd.DataFrame, reps: pd.DataFrame, count: int) -> list[str
     Accounts are pooled into one-degree cells (weighted centre, potential);
     the cost of serving a cell from a home is its potential times the distance.
     Capacity is not what decides who stays (the team rebalances afterwards), so
-    every home may serve everything. Raises RuntimeError if the placement's
+    every home may serve everything. Raises IncompleteSolve if the placement's
     safety-net clock stops it: a choice that depends on the machine's speed
     is not one to build a team on.
     """
+    from engine.jobs import IncompleteSolve, safety_net_seconds
     from engine.locate import locate
 
     if not 1 <= count <= len(reps):
@@ -139,9 +140,11 @@ def reps_to_keep(view: pd.DataFrame, reps: pd.DataFrame, count: int) -> list[str
         return list(reps["rep_id"])
     points = demand_points(view)
     cost = coverage_cost(points, reps["home_lat"].to_numpy(), reps["home_lon"].to_numpy())
-    result = locate(cost, np.ones(len(points)), float(len(points)), count)
+    result = locate(
+        cost, np.ones(len(points)), float(len(points)), count, time_limit_s=safety_net_seconds()
+    )
     if not result.complete:
-        raise RuntimeError(
+        raise IncompleteSolve(
             f"Choosing which {count} of {len(reps)} reps stay took longer than the "
             "safety net allows; try again when the server is less busy."
         )

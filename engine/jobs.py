@@ -1,4 +1,4 @@
-"""Solves shared between sessions: one computation per question, and a queue for the cores.
+"""Solves shared between sessions: one computation per question, a queue, and the safety net.
 
 Ten people opening the same link and pressing *Run* ask one question: the
 first request computes it, the others wait on that computation and get its
@@ -20,6 +20,30 @@ from dataclasses import dataclass
 from typing import Any
 
 SOLVERS_ENV = "REALIGN_SOLVERS"
+SAFETY_NET_ENV = "REALIGN_SAFETY_NET_S"
+DEFAULT_SAFETY_NET_S = 600.0
+
+
+class IncompleteSolve(RuntimeError):
+    """A solve the safety-net clock stopped: its answer depends on the load, so none is given."""
+
+
+def safety_net_seconds() -> float:
+    """Return the seconds after which a solve stops, incomplete: `REALIGN_SAFETY_NET_S` or 600.
+
+    Every solve ends on its work limits long before this on a healthy server;
+    the net only catches a run that would otherwise never end.
+    """
+    raw = os.environ.get(SAFETY_NET_ENV, "").strip()
+    if not raw:
+        return DEFAULT_SAFETY_NET_S
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise ValueError(f"{SAFETY_NET_ENV} must be a number of seconds, not {raw!r}") from None
+    if not seconds > 0:
+        raise ValueError(f"{SAFETY_NET_ENV} must be above 0 seconds, not {raw}")
+    return seconds
 
 
 def solver_slots() -> int:

@@ -464,6 +464,7 @@ def place_new_reps(
     `max_candidates`). Returns rows in `REP_COLUMNS` + `change` = "placed",
     named "New rep 1 (City)", with the median loaded cost of `reps`.
     """
+    from engine.jobs import safety_net_seconds
     from engine.locate import locate
 
     if count <= 0:
@@ -476,6 +477,7 @@ def place_new_reps(
         problem.capacity,
         problem.p,
         fixed=problem.fixed,
+        time_limit_s=safety_net_seconds(),
     )
     chosen = [s - len(reps) for s in sorted(result.open_sites) if s >= len(reps)]
     hires = [

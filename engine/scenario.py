@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from engine.alignment import (
     scenario_alignment,
     today_alignment,
 )
+from engine.jobs import safety_net_seconds
 from engine.metrics import AlignmentKPIs, MetricSettings
 from engine.rebalance import (
     ACCOUNT_COUNT,
@@ -42,22 +42,6 @@ from engine.summary import Note, NoteKind, ScenarioSummary
 # a scenario keeps its id and its shared links. The wall-clock limit went when every solve
 # step got a work limit instead (the answer no longer depends on the server's load).
 FORMER_SETTINGS = {"time_limit_s": 20.0}
-SAFETY_NET_ENV = "REALIGN_SAFETY_NET_S"
-DEFAULT_SAFETY_NET_S = 600.0
-
-
-def safety_net_seconds() -> float:
-    """Return the seconds after which a solve stops, incomplete: `REALIGN_SAFETY_NET_S` or 600."""
-    raw = os.environ.get(SAFETY_NET_ENV, "").strip()
-    if not raw:
-        return DEFAULT_SAFETY_NET_S
-    try:
-        seconds = float(raw)
-    except ValueError:
-        raise ValueError(f"{SAFETY_NET_ENV} must be a number of seconds, not {raw!r}") from None
-    if not seconds > 0:
-        raise ValueError(f"{SAFETY_NET_ENV} must be above 0 seconds, not {raw}")
-    return seconds
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import streamlit as st
 
 from engine.access import Action
 from engine.headcount import ResponseSettings, headcount_sweep
-from engine.jobs import JobState, describe
+from engine.jobs import IncompleteSolve, JobState, describe
 from engine.scenario import ScenarioSpec, run_rebalance, scenario_id
 from engine.store import Dataset
 from engine.summary import INCOMPLETE_STATUSES
@@ -126,7 +126,12 @@ def _sweep(
     def wait(state: JobState) -> None:
         bar.progress(state.done, text=describe(state))
 
-    table = solve_jobs().run(("sweep", key), work, wait)
+    try:
+        table = solve_jobs().run(("sweep", key), work, wait)
+    except IncompleteSolve as stopped:
+        bar.empty()
+        st.warning(f"{stopped} Nothing of this sweep was kept: it runs again when asked.")
+        st.stop()
     bar.empty()
     if _incomplete(table):
         st.warning(

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 
+from engine.jobs import safety_net_seconds
 from engine.rebalance import rebalance
 from engine.rebalance.settings import RebalanceSettings
 from engine.scenario import (
@@ -15,7 +16,6 @@ from engine.scenario import (
     ScenarioSpec,
     locked_mask,
     rebalance_settings,
-    safety_net_seconds,
     scenario_id,
     today_alignment,
 )

@@ -151,3 +151,46 @@ def test_routed_driving_joins_the_kpi_table_on_request(tiny_store_path):
         assert label in table.index
         assert table.loc[label, "Reading"] in {"better", "worse", "same"}
     assert any("Open the routes" in c.value for c in at.caption)
+
+
+def _saved_count(at) -> int:
+    """Return the number in the page's "Saved scenarios (N)" expander."""
+    label = next(e.label for e in at.expander if e.label.startswith("Saved scenarios"))
+    return int(label.split("(")[1].rstrip(")"))
+
+
+def test_a_run_the_safety_net_stops_is_shown_not_saved_and_a_full_run_is(
+    tiny_store_path, monkeypatch
+):
+    monkeypatch.setenv("REALIGN_SAFETY_NET_S", "0.000001")
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    at.button(key="FormSubmitter:rebalance_spec-Run scenario").click().run()
+    assert not at.exception, at.exception
+    assert any("safety net" in w.value and "not saved" in w.value for w in at.warning)
+    assert "scenario" not in at.query_params
+    assert _saved_count(at) == 0
+    # With room to finish, the same question is solved in full and kept.
+    monkeypatch.setenv("REALIGN_SAFETY_NET_S", "600")
+    at.button(key="FormSubmitter:rebalance_spec-Run scenario").click().run()
+    assert not at.exception, at.exception
+    assert len(at.query_params["scenario"]) == 10
+    assert _saved_count(at) == 1
+
+
+def test_a_run_saved_at_an_old_time_limit_is_solved_again_and_replaced(tiny_store_path):
+    from dataclasses import replace
+
+    from ui.state import get_store
+
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    at.button(key="FormSubmitter:rebalance_spec-Run scenario").click().run()
+    sid = at.query_params["scenario"]
+    store = get_store()  # the page's own store: the cache is shared in this process
+    full = store.scenario(sid)
+    store.save_scenario(replace(full, status="time_limit"))  # as an earlier version saved it
+    again = AppTest.from_file(PAGE, default_timeout=120).run()
+    again.button(key="FormSubmitter:rebalance_spec-Run scenario").click().run()
+    assert not again.exception, again.exception
+    assert any("earlier version" in i.value for i in again.info)
+    assert again.query_params["scenario"] == sid
+    assert store.scenario(sid).status == full.status != "time_limit"

@@ -117,6 +117,19 @@ class MapFrames:
         return max((frame.count(needle) for frame in self.frames), default=0)
 
 
+def require_chromium() -> None:
+    """Skip the calling test when Chromium is missing here; fail it on CI, which must install it."""
+    import pytest
+
+    if Path(CHROMIUM).exists():
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: CI must install it (apt-get install chromium)"
+        )
+    pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+
+
 def free_port() -> int:
     """Return a TCP port on loopback that nothing listens on right now."""
     with socket.socket() as s:

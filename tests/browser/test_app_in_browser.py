@@ -13,7 +13,6 @@ install it (.ci/run does).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from harness import (
     CHROMIUM_ARGS,
     MAP_CANVAS,
     MapFrames,
+    require_chromium,
     running_app,
     wait_for_drawn_map,
     wait_for_sized_maps,
@@ -53,12 +53,7 @@ def saved_scenario(tmp_path_factory) -> tuple[Path, str]:
 
     Written before the server starts: a running server holds the store's file.
     """
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(
-                f"Chromium not found at {CHROMIUM}: CI must install it (apt-get install chromium)"
-            )
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    require_chromium()
     from engine.forecast import ForecastSettings, forecast_accounts
     from engine.scenario import ScenarioSpec, run_rebalance
     from engine.store import open_store

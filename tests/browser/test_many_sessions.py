@@ -8,12 +8,11 @@ solved alone, in this process, on the same data.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 import pytest
-from harness import CHROMIUM, CHROMIUM_ARGS, running_app
+from harness import CHROMIUM, CHROMIUM_ARGS, require_chromium, running_app
 
 pytestmark = pytest.mark.browser
 
@@ -24,10 +23,7 @@ QUESTIONS = (None, "Balance account counts too", "No account farther than this f
 
 
 def test_ten_sessions_at_once_get_the_answers_each_spec_gets_alone(tmp_path):
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Chromium not found at {CHROMIUM}: CI must install it")
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     from engine.forecast import ForecastSettings, forecast_accounts

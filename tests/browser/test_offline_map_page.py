@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 import pytest
-from harness import CHROMIUM, CHROMIUM_ARGS, coloured_pixels
+from harness import CHROMIUM, CHROMIUM_ARGS, coloured_pixels, require_chromium
 from tiny_data import make_dataset
 
 from engine.counties import map_shapes
@@ -22,10 +21,7 @@ EVIL = "<img src=x onerror=alert(1)>"
 
 @pytest.fixture(scope="module")
 def map_file(tmp_path_factory) -> Path:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Chromium not found at {CHROMIUM}: CI must install it")
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    require_chromium()
     dataset = make_dataset()
     view = account_view(dataset)
     view.loc[0, "name"] = EVIL

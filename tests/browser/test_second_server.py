@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
-from harness import CHROMIUM, CHROMIUM_ARGS, running_app
+from harness import CHROMIUM, CHROMIUM_ARGS, require_chromium, running_app
 
 pytestmark = pytest.mark.browser
 
 
 def test_a_second_server_on_the_same_store_shows_a_message_not_a_traceback(tmp_path):
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Chromium not found at {CHROMIUM}: CI must install it")
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     from engine.store import Store

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from engine.store import Dataset, conform
+from engine.store import Dataset, ScenarioRecord, conform
 
 
 def make_dataset() -> Dataset:
@@ -52,4 +52,31 @@ def make_dataset() -> Dataset:
         accounts=conform("accounts", accounts),
         reps=conform("reps", reps),
         history=conform("account_history", history),
+    )
+
+
+def birch_to_lee(dataset: Dataset, scenario_id: str, name: str, reason: str) -> ScenarioRecord:
+    """Return a saved-run record on the tiny book that gives A2 (Dana's) to Lee, for `reason`."""
+    from datetime import datetime
+
+    from engine.store import data_version
+
+    return ScenarioRecord(
+        scenario_id=scenario_id,
+        name=name,
+        spec_json="{}",
+        data_version=data_version(dataset),
+        created_at=datetime(2026, 11, 27, 10, 0),
+        status="optimal",
+        summary={},
+        assignments=pd.DataFrame(
+            {
+                "account_id": ["A1", "A2", "A3", "A4"],
+                "rep_id": ["R1", "R2", "R2", "R1"],
+                "moved": [False, True, False, False],
+                "reason": [None, reason, None, None],
+            }
+        ),
+        rep_measures=pd.DataFrame(columns=["rep_id", "measure", "value"]),
+        metrics={},
     )

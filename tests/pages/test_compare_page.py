@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
-from tiny_data import make_dataset
+from tiny_data import birch_to_lee, make_dataset
 
-from engine.store import REPO_ROOT, ScenarioRecord, Store, data_version
+from engine.store import REPO_ROOT, Store
 
 PAGE = str(REPO_ROOT / "pages" / "compare.py")
 SID = "0123456789"
@@ -22,27 +19,7 @@ def store_with_scenario(tmp_path, monkeypatch):
     dataset = make_dataset()
     store.replace_dataset(dataset, source="test")
     # The scenario gives A2 (Dana's) to Lee.
-    store.save_scenario(
-        ScenarioRecord(
-            scenario_id=SID,
-            name="Give Birch to Lee",
-            spec_json="{}",
-            data_version=data_version(dataset),
-            created_at=datetime(2026, 11, 27, 10, 0),
-            status="optimal",
-            summary={},
-            assignments=pd.DataFrame(
-                {
-                    "account_id": ["A1", "A2", "A3", "A4"],
-                    "rep_id": ["R1", "R2", "R2", "R1"],
-                    "moved": [False, True, False, False],
-                    "reason": [None, "to Lee Park: balance", None, None],
-                }
-            ),
-            rep_measures=pd.DataFrame(columns=["rep_id", "measure", "value"]),
-            metrics={},
-        )
-    )
+    store.save_scenario(birch_to_lee(dataset, SID, "Give Birch to Lee", "to Lee Park: balance"))
     store.close()
     monkeypatch.setenv("REALIGN_DB", str(path))
 

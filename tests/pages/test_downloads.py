@@ -11,18 +11,16 @@ import csv
 import functools
 import io
 import re
-from datetime import datetime
 
 import openpyxl
-import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.elements.widgets.button import ButtonMixin
 from streamlit.testing.v1 import AppTest
-from tiny_data import make_dataset
+from tiny_data import birch_to_lee, make_dataset
 
 from engine.export import formula_like
-from engine.store import REPO_ROOT, Dataset, ScenarioRecord, Store, conform, data_version
+from engine.store import REPO_ROOT, Dataset, Store, conform
 
 HYPERLINK = '=HYPERLINK("http://example.com/steal","Acme")'
 SCENARIO = "=cmd|' /C calc'!A0"
@@ -41,27 +39,7 @@ def formula_book(tmp_path, monkeypatch) -> None:
     path = tmp_path / "realign.duckdb"
     store = Store(path)
     store.replace_dataset(dataset, source="test")
-    store.save_scenario(
-        ScenarioRecord(
-            scenario_id=SID,
-            name=SCENARIO,
-            spec_json="{}",
-            data_version=data_version(dataset),
-            created_at=datetime(2026, 11, 27, 10, 0),
-            status="optimal",
-            summary={},
-            assignments=pd.DataFrame(
-                {
-                    "account_id": ["A1", "A2", "A3", "A4"],
-                    "rep_id": ["R1", "R2", "R2", "R1"],
-                    "moved": [False, True, False, False],
-                    "reason": [None, "=balance", None, None],
-                }
-            ),
-            rep_measures=pd.DataFrame(columns=["rep_id", "measure", "value"]),
-            metrics={},
-        )
-    )
+    store.save_scenario(birch_to_lee(dataset, SID, SCENARIO, "=balance"))
     store.close()
     monkeypatch.setenv("REALIGN_DB", str(path))
 

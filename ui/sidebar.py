@@ -30,28 +30,49 @@ def state_filter(version: str) -> str | None:
     if not states:
         return None
     wanted, problems = links.parse_state(st.query_params, set(states))
-    raw = st.query_params.get("state")
-    if raw != st.session_state.get(LINKED):
-        # A new link (or the first run): the URL decides; on reruns the picker does.
-        st.session_state[LINKED] = raw
-        st.session_state[KEY] = wanted or ALL
-        for problem in problems:
-            st.warning(f"This link's state could not be used: {problem.text}.")
-    if st.session_state.get(KEY) not in (ALL, *states):
-        st.session_state[KEY] = ALL  # the data changed under the choice
-    choice = st.selectbox(
-        "State",
-        [ALL, *states],
-        format_func=lambda s: "Every state" if s == ALL else s,
-        key=KEY,
-        help="Zoom every map to one state and keep only its accounts (and the reps who hold "
+    return _linked_picker(
+        "state", states, wanted, problems, KEY, LINKED, "Every state",
+        "Zoom every map to one state and keep only its accounts (and the reps who hold "
         "them) in the tables.",
+    )  # fmt: skip
+
+
+def _linked_picker(
+    param: str,
+    options: list[str],
+    wanted: str | None,
+    problems: list,
+    key: str,
+    linked: str,
+    every: str,
+    help_text: str,
+) -> str | None:
+    """Draw a picker that follows the URL's `param` and writes the choice back to it.
+
+    A new link (or the first run) decides the choice; on reruns the picker
+    does. A value the link names that is not among `options` was dropped by
+    the caller's parser; its `problems` are shown as warnings.
+    """
+    raw = st.query_params.get(param)
+    if raw != st.session_state.get(linked):
+        st.session_state[linked] = raw
+        st.session_state[key] = wanted or ALL
+        for problem in problems:
+            st.warning(f"This link's {param} could not be used: {problem.text}.")
+    if st.session_state.get(key) not in (ALL, *options):
+        st.session_state[key] = ALL  # the data changed under the choice
+    choice = st.selectbox(
+        param.capitalize(),
+        [ALL, *options],
+        format_func=lambda v: every if v == ALL else v,
+        key=key,
+        help=help_text,
     )
     if choice:
-        st.query_params["state"] = choice
+        st.query_params[param] = choice
     else:
-        st.query_params.pop("state", None)
-    st.session_state[LINKED] = choice or None
+        st.query_params.pop(param, None)
+    st.session_state[linked] = choice or None
     return choice or None
 
 
@@ -76,26 +97,9 @@ def region_filter(version: str) -> str | None:
     if len(regions) < 2:
         return None
     wanted, problems = links.parse_region(st.query_params, set(regions))
-    raw = st.query_params.get("region")
-    if raw != st.session_state.get(REGION_LINKED):
-        st.session_state[REGION_LINKED] = raw
-        st.session_state[REGION_KEY] = wanted or ALL
-        for problem in problems:
-            st.warning(f"This link's region could not be used: {problem.text}.")
-    if st.session_state.get(REGION_KEY) not in (ALL, *regions):
-        st.session_state[REGION_KEY] = ALL
-    choice = st.selectbox(
-        "Region",
-        [ALL, *regions],
-        format_func=lambda r: "Every region" if r == ALL else r,
-        key=REGION_KEY,
-        help="Keep one region's reps, and the accounts they hold, in the tables and on the "
+    return _linked_picker(
+        "region", regions, wanted, problems, REGION_KEY, REGION_LINKED, "Every region",
+        "Keep one region's reps, and the accounts they hold, in the tables and on the "
         "maps. A rep's region is the reps table's region, else the Census region of their "
         "home state.",
-    )
-    if choice:
-        st.query_params["region"] = choice
-    else:
-        st.query_params.pop("region", None)
-    st.session_state[REGION_LINKED] = choice or None
-    return choice or None
+    )  # fmt: skip

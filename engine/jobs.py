@@ -188,19 +188,3 @@ class JobRegistry:
                     with self._lock:
                         state = self._state(job, shared=True)
                     wait(state)
-
-
-def describe(state: JobState) -> str:
-    """Return a waiting request's state in words, for a status line."""
-    if state.shared and state.started:
-        progress = f" ({state.text})" if state.text else ""
-        return f"Someone else asked the same question: sharing their run{progress}…"
-    if state.ahead:
-        solves = "solve" if state.ahead == 1 else "solves"
-        return (
-            f"Queued: {state.ahead} {solves} ahead of this one "
-            f"({state.running} running on this server)…"
-        )
-    if state.shared:
-        return "Someone else asked the same question: waiting for their run to start…"
-    return "Waiting for a free solver…"

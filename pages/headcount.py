@@ -11,13 +11,14 @@ import streamlit as st
 
 from engine.access import Action
 from engine.headcount import ResponseSettings, headcount_sweep
-from engine.jobs import IncompleteSolve, JobState, describe
+from engine.jobs import IncompleteSolve, JobState
 from engine.scenario import ScenarioSpec, run_rebalance, scenario_id
 from engine.store import Dataset
 from engine.summary import INCOMPLETE_STATUSES
 from ui import actions, charts, links
 from ui import format as fmt
 from ui.auth import why_not
+from ui.scenario_run import describe
 from ui.state import ensure_app_shell, get_store, load_dataset, potential_or_none, solve_jobs
 
 ensure_app_shell()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from dataclasses import replace
 
 import pandas as pd
@@ -11,7 +10,6 @@ import streamlit as st
 
 from engine.access import Action
 from engine.alignment import TODAY, AlignmentNotFound, rep_names
-from engine.jobs import describe
 from engine.metrics import MetricSettings, compare_kpis, rep_loads
 from engine.notes import NoteKind
 from engine.roster import candidate_cities
@@ -19,29 +17,24 @@ from engine.routes.settings import next_week
 from engine.scenario import (
     ScenarioRun,
     ScenarioSpec,
-    run_rebalance,
-    safety_net_seconds,
-    scenario_id,
     tradeoff_curve,
 )
 from engine.store import Dataset
-from engine.summary import INCOMPLETE_STATUSES
 from ui import actions, charts, confirm, links, maps, route_view, tables
 from ui import format as fmt
 from ui import scenario_view as text
 from ui.auth import why_not
 from ui.moves_panel import moves_table
 from ui.scenario_form import spec_form
+from ui.scenario_run import run_scenario
 from ui.state import (
     ensure_app_shell,
-    forget_alignments,
     get_store,
     load_alignment,
     load_dataset,
     load_map_shapes,
     load_routed_week,
     potential_or_none,
-    solve_jobs,
     use_basemap,
 )
 
@@ -80,78 +73,6 @@ def _prefill_from_clone(source: str, dataset: Dataset) -> None:
     )
     st.session_state.update(state, rb_team_key=f"rb_team_{source}")
     st.info(f"Settings copied from “{record.name}” (`{source}`): tweak them and run the copy.")
-
-
-def _run(
-    spec: ScenarioSpec, dataset: Dataset, version: str, potential: pd.Series | None
-) -> str | None:
-    """Run a spec (or find its saved run) and return the scenario id; None if not kept.
-
-    Sessions asking the same question share one solve; solves beyond the
-    server's cores queue, each told its place. A run the safety-net clock cut
-    short is shown as such and never saved; a saved run cut short by an
-    earlier version's time limit is solved again and replaced.
-    """
-    sid = scenario_id(spec, version)
-    store = get_store()
-    saved = store.scenario(sid)
-    if saved is not None and saved.status not in INCOMPLETE_STATUSES:
-        st.toast("This scenario was already run on this data: showing the saved run.")
-        return sid
-    if saved is not None:
-        st.info(
-            "The saved run of this scenario stopped at the time limit of an earlier version, "
-            "so it may not be the full answer: solving it again and replacing it."
-        )
-    with st.status(f"Running “{spec.name}”…", expanded=True) as status:
-        started = time.perf_counter()
-        team = len(dataset.reps) - len(spec.roster.removed) + len(spec.roster.added)
-        if spec.roster.auto_hires:
-            status.write(
-                f"Placing {spec.roster.auto_hires} new reps in the cities where they pay most…"
-            )
-        status.write(
-            f"Assigning {fmt.count(len(dataset.accounts))} accounts to "
-            f"{fmt.count(team + spec.roster.auto_hires)} reps "
-            "(bands, compactness, disruption, locks)…"
-        )
-        line = st.empty()
-
-        def solve(report) -> ScenarioRun:
-            line.caption("Solving…")
-            run = run_rebalance(dataset, version, potential, spec, SETTINGS)
-            if run.record.status not in INCOMPLETE_STATUSES:
-                actions.save_scenario(run.record)  # once, by the request that solved it
-            return run
-
-        try:
-            run = solve_jobs().run(
-                ("rebalance", getattr(store, "path", id(store)), sid),
-                solve,
-                lambda state: line.caption(describe(state)),
-            )
-        except ValueError as problem:
-            status.update(label=f"“{spec.name}” could not run", state="error")
-            st.error(f"The scenario cannot run: {problem}")
-            st.stop()
-        line.empty()
-        if run.record.status in INCOMPLETE_STATUSES:
-            status.update(label=f"“{spec.name}” did not finish", state="error")
-            st.warning(
-                f"This run was stopped by the safety net ({safety_net_seconds():.0f} s) before "
-                "its work was done, so its answer would depend on how busy the server was: "
-                "it was not saved. Run it again when the server is quieter, or raise "
-                "REALIGN_SAFETY_NET_S."
-            )
-            return None
-        if saved is not None:
-            forget_alignments()  # the replaced run must not be read from the cache
-        status.update(
-            label=f"“{spec.name}” done in {time.perf_counter() - started:.1f} s",
-            state="complete",
-            expanded=False,
-        )
-    return sid
 
 
 def _kpi_table(run: ScenarioRun, dataset: Dataset, version: str) -> None:
@@ -362,7 +283,7 @@ def main() -> None:
     if st.query_params.get(CLONE_KEY):
         _prefill_from_clone(st.query_params[CLONE_KEY], dataset)
     spec = spec_form(dataset, potential, _cities(version, dataset))
-    ran = _run(spec, dataset, version, potential) if spec is not None else None
+    ran = run_scenario(spec, dataset, version, potential, SETTINGS) if spec is not None else None
     if ran is not None:
         st.query_params[QUERY_KEY] = ran
         saved = get_store().scenarios()

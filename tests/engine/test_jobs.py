@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from engine.jobs import JobRegistry, JobState, describe, solver_slots
+from engine.jobs import JobRegistry, JobState, solver_slots
+from ui.scenario_run import describe
 
 
 def _in_threads(*targets):

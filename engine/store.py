@@ -1,9 +1,10 @@
-"""The DuckDB store: one file holding accounts, their history and the reps.
+"""The store: accounts, their history, the reps, and every saved scenario and quota plan.
 
-One `Store` owns one DuckDB connection. Each read or write takes its own cursor
-(`duckdb` cursors are independent connections to the same database), so the
-store can be shared by every browser session's thread. Writes run in a single
-transaction: a dataset is replaced whole or not at all.
+One `Store` is shared by every browser session's thread. It keeps its tables in
+one DuckDB file (the default, for one server) or in one PostgreSQL database
+(`REALIGN_DB=postgresql://...`, for several replicas on one store of record);
+`engine.backends` speaks to either. Every write runs in a single transaction: a
+dataset, scenario or quota plan is written whole or not at all.
 """
 
 from __future__ import annotations
@@ -11,18 +12,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from engine import schema
+from engine.backends import Session, open_backend
+from engine.backends import StoreInUse as StoreInUse  # raised by Store(...)
+from engine.backends import StoreUnreachable as StoreUnreachable  # raised by Store(...)
+from engine.backends import is_postgres as is_postgres
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = REPO_ROOT / "data" / "realign.duckdb"
@@ -59,36 +60,6 @@ class DatasetInfo:
 
 class StaleDataError(RuntimeError):
     """The store no longer holds the data a write was prepared against."""
-
-
-class StoreInUse(RuntimeError):
-    """Another process holds the DuckDB store's file: one process at a time may open it."""
-
-    def __init__(self, path: str, pid: int | None) -> None:
-        self.path, self.pid = path, pid
-        holder = f"process {pid}" if pid is not None else "another process"
-        super().__init__(
-            f"The store {path} is in use by {holder}. A DuckDB store is opened by one "
-            "process at a time: run one server per store file, or give this one its own "
-            f"with {ENV_VAR}."
-        )
-
-
-# DuckDB's message when another process holds the file: '... Conflicting lock is held in
-# /usr/bin/python3 (PID 1234) ...'.
-_LOCK_HELD = re.compile(r"Could not set lock|Conflicting lock")
-_LOCK_PID = re.compile(r"\(PID (\d+)\)")
-
-
-def _connect(path: str) -> duckdb.DuckDBPyConnection:
-    """Return a connection to the store's file; raise StoreInUse when another process holds it."""
-    try:
-        return duckdb.connect(path)
-    except duckdb.IOException as error:
-        if not _LOCK_HELD.search(str(error)):
-            raise
-        pid = _LOCK_PID.search(str(error))
-        raise StoreInUse(path, int(pid.group(1)) if pid else None) from None
 
 
 @dataclass(frozen=True)
@@ -173,78 +144,51 @@ _REP_MEASURE_COLUMNS = ["rep_id", "measure", "value"]
 
 
 class Store:
-    """Accounts, history, reps and saved scenarios in one DuckDB file, safe across threads."""
+    """Accounts, history, reps, scenarios and quota plans in one database, safe across threads."""
 
     def __init__(self, path: str | Path) -> None:
-        self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._con = _connect(self.path)
-        self._lock = threading.Lock()
-        # Writers queue up instead of failing on DuckDB's write-write conflict.
-        self._write_lock = threading.Lock()
-        with self.cursor() as cur:
-            for statement in schema.ddl():
-                cur.execute(statement)
-
-    @contextmanager
-    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Yield a cursor of its own for one unit of work, closed afterwards."""
-        with self._lock:  # creating cursors on one connection is not thread-safe
-            cur = self._con.cursor()
-        try:
-            yield cur
-        finally:
-            cur.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Yield a cursor inside one write transaction: committed whole, or rolled back."""
-        with self._write_lock, self.cursor() as cur:
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                yield cur
-                cur.execute("COMMIT")
-            except BaseException:
-                # A failed COMMIT has already ended the transaction: keep its error.
-                with suppress(duckdb.Error):
-                    cur.execute("ROLLBACK")
-                raise
+        self._db = open_backend(str(path))
+        # Names the store in messages and keys caches (a PostgreSQL URL without its password).
+        self.path = self._db.location
+        self.backend = self._db.name
+        with self._db.write() as db:
+            for statement in self._db.ddl(schema.ddl()):
+                db.execute(statement)
 
     def close(self) -> None:
-        """Close the underlying connection."""
-        self._con.close()
+        """Close the connection (or, on PostgreSQL, the pool of connections)."""
+        self._db.close()
 
     # -- reads ---------------------------------------------------------------
 
     def is_empty(self) -> bool:
         """Return True when no dataset has been loaded yet."""
-        with self.cursor() as cur:
-            return cur.execute("SELECT count(*) FROM dataset").fetchone()[0] == 0
+        with self._db.read() as db:
+            return db.execute("SELECT count(*) FROM dataset").fetchone()[0] == 0
 
     def info(self) -> DatasetInfo | None:
         """Return the version, source and load time of the data held, or None if empty."""
-        with self.cursor() as cur:
-            row = cur.execute("SELECT data_version, source, loaded_at FROM dataset").fetchone()
+        with self._db.read() as db:
+            row = db.execute("SELECT data_version, source, loaded_at FROM dataset").fetchone()
         return DatasetInfo(*row) if row else None
 
     def account_states(self) -> list[str]:
         """Return the states the accounts are in (as stored, trimmed and upper-cased), sorted."""
-        with self.cursor() as cur:
-            rows = cur.execute(
+        with self._db.read() as db:
+            rows = db.execute(
                 "SELECT DISTINCT upper(trim(state)) AS s FROM accounts "
                 "WHERE state IS NOT NULL AND trim(state) <> '' ORDER BY s"
             ).fetchall()
         return [r[0] for r in rows]
 
     @staticmethod
-    def _read_with(cur: duckdb.DuckDBPyConnection, table: str, order_by: str) -> pd.DataFrame:
+    def _read_with(db: Session, table: str, order_by: str) -> pd.DataFrame:
         cols = ", ".join(schema.column_names(table))
-        return conform(table, cur.execute(f"SELECT {cols} FROM {table} ORDER BY {order_by}").df())
+        return conform(table, db.frame(f"SELECT {cols} FROM {table} ORDER BY {order_by}"))
 
     def _read(self, table: str, order_by: str) -> pd.DataFrame:
-        with self.cursor() as cur:
-            return self._read_with(cur, table, order_by)
+        with self._db.read() as db:
+            return self._read_with(db, table, order_by)
 
     def accounts(self) -> pd.DataFrame:
         """Return every account with its current owner, ordered by account ID."""
@@ -268,16 +212,12 @@ class Store:
         Reading them one by one could mix two imports; inside one transaction
         the version always describes exactly the tables returned.
         """
-        with self.cursor() as cur:
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                row = cur.execute("SELECT data_version, source, loaded_at FROM dataset").fetchone()
-                frames = {
-                    table: self._read_with(cur, table, ", ".join(schema.PRIMARY_KEYS[table]))
-                    for table in schema.TABLES
-                }
-            finally:
-                cur.execute("ROLLBACK")
+        with self._db.read(consistent=True) as db:
+            row = db.execute("SELECT data_version, source, loaded_at FROM dataset").fetchone()
+            frames = {
+                table: self._read_with(db, table, ", ".join(schema.PRIMARY_KEYS[table]))
+                for table in schema.TABLES
+            }
         dataset = Dataset(
             accounts=frames["accounts"], reps=frames["reps"], history=frames["account_history"]
         )
@@ -285,9 +225,9 @@ class Store:
 
     def counts(self) -> dict[str, int]:
         """Return the number of rows of each input table."""
-        with self.cursor() as cur:
+        with self._db.read() as db:
             return {
-                table: cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
                 for table in schema.TABLES
             }
 
@@ -305,22 +245,19 @@ class Store:
         """
         version = data_version(dataset)
         frames = {t: conform(t, df) for t, df in dataset.frames().items()}
-        with self._transaction() as cur:
+        with self._db.write() as db:
             if expected_version is not None:
-                row = cur.execute("SELECT data_version FROM dataset").fetchone()
+                row = db.execute("SELECT data_version FROM dataset").fetchone()
                 if (row[0] if row else None) != expected_version:
                     raise StaleDataError(
                         "the data changed since these files were checked; validate them again"
                     )
             for table in reversed(list(schema.TABLES)):
-                cur.execute(f"DELETE FROM {table}")
+                db.execute(f"DELETE FROM {table}")
             for table, df in frames.items():
-                cols = ", ".join(schema.column_names(table))
-                cur.register("incoming", df)
-                cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")
-                cur.unregister("incoming")
-            cur.execute("DELETE FROM dataset")
-            cur.execute(
+                db.insert_frame(table, df[schema.column_names(table)])
+            db.execute("DELETE FROM dataset")
+            db.execute(
                 "INSERT INTO dataset VALUES (?, ?, ?)",
                 [version, source, datetime.now(UTC).replace(tzinfo=None)],
             )
@@ -339,10 +276,10 @@ class Store:
         metrics = pd.DataFrame(
             {"metric": list(record.metrics), "value": [float(v) for v in record.metrics.values()]}
         )
-        with self._transaction() as cur:
+        with self._db.write() as db:
             for table in reversed(schema.SCENARIO_TABLES):
-                cur.execute(f"DELETE FROM {table} WHERE scenario_id = ?", [record.scenario_id])
-            cur.execute(
+                db.execute(f"DELETE FROM {table} WHERE scenario_id = ?", [record.scenario_id])
+            db.execute(
                 "INSERT INTO scenarios VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
                     record.scenario_id,
@@ -359,29 +296,29 @@ class Store:
                 ("scenario_reps", reps),
                 ("scenario_metrics", metrics),
             ):
-                _insert_rows(cur, table, "scenario_id", record.scenario_id, df)
+                db.insert_frame(table, df, "scenario_id", record.scenario_id)
 
     def scenario(self, scenario_id: str) -> ScenarioRecord | None:
         """Return a saved scenario run, or None if there is no run with that id."""
-        with self.cursor() as cur:
-            row = cur.execute(
+        with self._db.read(consistent=True) as db:
+            row = db.execute(
                 "SELECT scenario_id, name, spec_json, data_version, created_at, status, "
                 "summary_json FROM scenarios WHERE scenario_id = ?",
                 [scenario_id],
             ).fetchone()
             if row is None:
                 return None
-            assignments = cur.execute(
+            assignments = db.frame(
                 "SELECT account_id, rep_id, moved, reason FROM scenario_assignments "
                 "WHERE scenario_id = ? ORDER BY account_id",
                 [scenario_id],
-            ).df()
-            reps = cur.execute(
+            )
+            reps = db.frame(
                 "SELECT rep_id, measure, value FROM scenario_reps "
                 "WHERE scenario_id = ? ORDER BY rep_id, measure",
                 [scenario_id],
-            ).df()
-            metrics = cur.execute(
+            )
+            metrics = db.execute(
                 "SELECT metric, value FROM scenario_metrics WHERE scenario_id = ? ORDER BY metric",
                 [scenario_id],
             ).fetchall()
@@ -400,32 +337,32 @@ class Store:
 
     def scenarios(self) -> pd.DataFrame:
         """Return every saved scenario (id, name, data version, created, status), newest first."""
-        with self.cursor() as cur:
-            return cur.execute(
+        with self._db.read() as db:
+            return db.frame(
                 "SELECT scenario_id, name, data_version, created_at, status FROM scenarios "
                 "ORDER BY created_at DESC, scenario_id"
-            ).df()
+            )
 
     def delete_scenario(self, scenario_id: str) -> bool:
         """Delete a saved scenario run and all its rows; return whether it existed."""
-        with self._transaction() as cur:
+        with self._db.write() as db:
             existed = (
-                cur.execute(
+                db.execute(
                     "SELECT count(*) FROM scenarios WHERE scenario_id = ?", [scenario_id]
                 ).fetchone()[0]
                 > 0
             )
             for table in (*schema.LIBRARY_TABLES, *reversed(schema.SCENARIO_TABLES)):
-                cur.execute(f"DELETE FROM {table} WHERE scenario_id = ?", [scenario_id])
+                db.execute(f"DELETE FROM {table} WHERE scenario_id = ?", [scenario_id])
             # A quota plan is split over its scenario's reps: without them it means nothing.
-            self._delete_quota_plans(cur, "alignment_id = ?", [scenario_id])
+            self._delete_quota_plans(db, "alignment_id = ?", [scenario_id])
         return existed
 
     # -- the scenario library ---------------------------------------------------
 
     @staticmethod
-    def _exists(cur: duckdb.DuckDBPyConnection, scenario_id: str) -> bool:
-        found = cur.execute("SELECT count(*) FROM scenarios WHERE scenario_id = ?", [scenario_id])
+    def _exists(db: Session, scenario_id: str) -> bool:
+        found = db.execute("SELECT count(*) FROM scenarios WHERE scenario_id = ?", [scenario_id])
         return found.fetchone()[0] > 0
 
     def rename_scenario(self, scenario_id: str, name: str) -> bool:
@@ -435,10 +372,10 @@ class Store:
         ValueError and changes nothing. The id (and so every link) stays.
         """
         clean = scenario_name(name)
-        with self._transaction() as cur:
-            if not self._exists(cur, scenario_id):
+        with self._db.write() as db:
+            if not self._exists(db, scenario_id):
                 return False
-            cur.execute("UPDATE scenarios SET name = ? WHERE scenario_id = ?", [clean, scenario_id])
+            db.execute("UPDATE scenarios SET name = ? WHERE scenario_id = ?", [clean, scenario_id])
         return True
 
     def annotate_scenario(self, scenario_id: str, note: str) -> bool:
@@ -453,12 +390,12 @@ class Store:
                 f"a note can be at most {schema.SCENARIO_NOTE_MAX:,} characters "
                 f"(this one has {len(clean):,})"
             )
-        with self._transaction() as cur:
-            if not self._exists(cur, scenario_id):
+        with self._db.write() as db:
+            if not self._exists(db, scenario_id):
                 return False
-            cur.execute("DELETE FROM scenario_notes WHERE scenario_id = ?", [scenario_id])
+            db.execute("DELETE FROM scenario_notes WHERE scenario_id = ?", [scenario_id])
             if clean:
-                cur.execute(
+                db.execute(
                     "INSERT INTO scenario_notes VALUES (?, ?, ?)",
                     [scenario_id, clean, datetime.now(UTC).replace(tzinfo=None)],
                 )
@@ -470,12 +407,12 @@ class Store:
         There is at most one plan of record: marking a scenario unmarks the
         previous one. Returns False (and changes nothing) for an unknown id.
         """
-        with self._transaction() as cur:
-            if scenario_id is not None and not self._exists(cur, scenario_id):
+        with self._db.write() as db:
+            if scenario_id is not None and not self._exists(db, scenario_id):
                 return False
-            cur.execute("DELETE FROM plan_of_record")
+            db.execute("DELETE FROM plan_of_record")
             if scenario_id is not None:
-                cur.execute(
+                db.execute(
                     "INSERT INTO plan_of_record VALUES (1, ?, ?)",
                     [scenario_id, datetime.now(UTC).replace(tzinfo=None)],
                 )
@@ -483,23 +420,23 @@ class Store:
 
     def plan_of_record(self) -> str | None:
         """Return the id of the scenario marked as the plan of record, or None."""
-        with self.cursor() as cur:
-            row = cur.execute("SELECT scenario_id FROM plan_of_record").fetchone()
+        with self._db.read() as db:
+            row = db.execute("SELECT scenario_id FROM plan_of_record").fetchone()
         return row[0] if row else None
 
     def save_mapping(self, columns_key: str, kind: str, mapping_json: str) -> None:
         """Remember the column mapping of an export with this set of columns (replacing the last)."""
-        with self._transaction() as cur:
-            cur.execute("DELETE FROM import_mappings WHERE columns_key = ?", [columns_key])
-            cur.execute(
+        with self._db.write() as db:
+            db.execute("DELETE FROM import_mappings WHERE columns_key = ?", [columns_key])
+            db.execute(
                 "INSERT INTO import_mappings VALUES (?, ?, ?, ?)",
                 [columns_key, kind, mapping_json, datetime.now(UTC).replace(tzinfo=None)],
             )
 
     def mapping(self, columns_key: str) -> str | None:
         """Return the remembered mapping (JSON) of an export with this set of columns, or None."""
-        with self.cursor() as cur:
-            row = cur.execute(
+        with self._db.read() as db:
+            row = db.execute(
                 "SELECT mapping_json FROM import_mappings WHERE columns_key = ?", [columns_key]
             ).fetchone()
         return row[0] if row else None
@@ -513,20 +450,16 @@ class Store:
         the names in `metrics` in that order (NaN where a run lacks one), or
         every KPI any run has, by name.
         """
-        with self.cursor() as cur:
-            cur.execute("BEGIN TRANSACTION")  # labels and KPIs of the same scenarios
-            try:
-                rows = cur.execute(
-                    "SELECT s.scenario_id, s.name, s.data_version, s.created_at, s.status, "
-                    "n.note, p.scenario_id IS NOT NULL AS plan_of_record, s.summary_json "
-                    "FROM scenarios s "
-                    "LEFT JOIN scenario_notes n USING (scenario_id) "
-                    "LEFT JOIN plan_of_record p USING (scenario_id) "
-                    "ORDER BY s.created_at DESC, s.scenario_id"
-                ).df()
-                kpis = cur.execute("SELECT scenario_id, metric, value FROM scenario_metrics").df()
-            finally:
-                cur.execute("ROLLBACK")
+        with self._db.read(consistent=True) as db:  # labels and KPIs of the same scenarios
+            rows = db.frame(
+                "SELECT s.scenario_id, s.name, s.data_version, s.created_at, s.status, "
+                "n.note, p.scenario_id IS NOT NULL AS plan_of_record, s.summary_json "
+                "FROM scenarios s "
+                "LEFT JOIN scenario_notes n USING (scenario_id) "
+                "LEFT JOIN plan_of_record p USING (scenario_id) "
+                "ORDER BY s.created_at DESC, s.scenario_id"
+            )
+            kpis = db.frame("SELECT scenario_id, metric, value FROM scenario_metrics")
         rows["note"] = rows["note"].astype("string")
         rows["plan_of_record"] = rows["plan_of_record"].astype(bool)
         rows["bands_broken"] = pd.array(
@@ -540,13 +473,13 @@ class Store:
     # -- quota plans ------------------------------------------------------------
 
     @staticmethod
-    def _delete_quota_plans(cur: duckdb.DuckDBPyConnection, where: str, params: list) -> int:
+    def _delete_quota_plans(db: Session, where: str, params: list) -> int:
         """Delete the quota plans matching a fixed WHERE clause and their rows; return how many."""
-        found = cur.execute(f"SELECT plan_id FROM quota_plans WHERE {where}", params).fetchall()
+        found = db.execute(f"SELECT plan_id FROM quota_plans WHERE {where}", params).fetchall()
         ids = [row[0] for row in found]
         for plan_id in ids:
             for table in reversed(schema.QUOTA_TABLES):
-                cur.execute(f"DELETE FROM {table} WHERE plan_id = ?", [plan_id])
+                db.execute(f"DELETE FROM {table} WHERE plan_id = ?", [plan_id])
         return len(ids)
 
     def save_quota_plan(self, record: QuotaPlanRecord) -> None:
@@ -564,16 +497,16 @@ class Store:
             {"rep_id": "string", "name": "string", "capped": "string", "stretched": "bool"}
         )
         summary = json.dumps(record.summary, sort_keys=True, allow_nan=False)
-        with self._transaction() as cur:
+        with self._db.write() as db:
             if record.alignment_id != schema.TODAY_ALIGNMENT and not self._exists(
-                cur, record.alignment_id
+                db, record.alignment_id
             ):
                 raise ValueError(
                     f"no saved scenario has the id {record.alignment_id!r}: "
                     "a quota plan needs the alignment it splits the target over"
                 )
-            self._delete_quota_plans(cur, "plan_id = ?", [record.plan_id])
-            cur.execute(
+            self._delete_quota_plans(db, "plan_id = ?", [record.plan_id])
+            db.execute(
                 "INSERT INTO quota_plans VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
                     record.plan_id,
@@ -585,25 +518,21 @@ class Store:
                     summary,
                 ],
             )
-            _insert_rows(cur, "scenario_quotas", "plan_id", record.plan_id, reps)
+            db.insert_frame("scenario_quotas", reps, "plan_id", record.plan_id)
 
     def quota_plan(self, plan_id: str) -> QuotaPlanRecord | None:
         """Return a saved quota plan with its reps in the order saved, or None if there is none."""
         cols = ", ".join(name for name, _ in schema.QUOTA_REP_COLUMNS)
-        with self.cursor() as cur:
-            cur.execute("BEGIN TRANSACTION")  # the plan and its rows from the same state
-            try:
-                row = cur.execute(
-                    "SELECT plan_id, name, alignment_id, data_version, settings_json, "
-                    "created_at, summary_json FROM quota_plans WHERE plan_id = ?",
-                    [plan_id],
-                ).fetchone()
-                reps = cur.execute(
-                    f"SELECT {cols} FROM scenario_quotas WHERE plan_id = ? ORDER BY rep_id",
-                    [plan_id],
-                ).df()
-            finally:
-                cur.execute("ROLLBACK")
+        with self._db.read(consistent=True) as db:  # the plan and its rows from the same state
+            row = db.execute(
+                "SELECT plan_id, name, alignment_id, data_version, settings_json, "
+                "created_at, summary_json FROM quota_plans WHERE plan_id = ?",
+                [plan_id],
+            ).fetchone()
+            reps = db.frame(
+                f"SELECT {cols} FROM scenario_quotas WHERE plan_id = ? ORDER BY rep_id",
+                [plan_id],
+            )
         if row is None:
             return None
         return QuotaPlanRecord(
@@ -628,12 +557,12 @@ class Store:
         (NaN where a plan lacks one) and flag ("" when none).
         """
         where, params = ("WHERE alignment_id = ? ", [alignment_id]) if alignment_id else ("", [])
-        with self.cursor() as cur:
-            rows = cur.execute(
+        with self._db.read() as db:
+            rows = db.frame(
                 "SELECT plan_id, name, alignment_id, data_version, created_at, summary_json "
                 f"FROM quota_plans {where}ORDER BY created_at DESC, plan_id",
                 params,
-            ).df()
+            )
         summaries = [json.loads(text) for text in rows.pop("summary_json")]
         for key in QUOTA_PLAN_FIGURES:
             values = [s.get(key) for s in summaries]
@@ -647,15 +576,15 @@ class Store:
 
     def delete_quota_plan(self, plan_id: str) -> bool:
         """Delete a saved quota plan and its rows; return whether it existed."""
-        with self._transaction() as cur:
-            return self._delete_quota_plans(cur, "plan_id = ?", [plan_id]) > 0
+        with self._db.write() as db:
+            return self._delete_quota_plans(db, "plan_id = ?", [plan_id]) > 0
 
     def record_audit(
         self, user_id: str, user_name: str, role: str, action: str, target: str, detail: str = ""
     ) -> None:
         """Add one row to the audit log: who did what to which scenario, plan or data, now."""
-        with self._transaction() as cur:
-            cur.execute(
+        with self._db.write() as db:
+            db.execute(
                 "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
                     datetime.now(UTC).replace(tzinfo=None),
@@ -670,12 +599,12 @@ class Store:
 
     def audit_log(self, limit: int = 200) -> pd.DataFrame:
         """Return the newest `limit` audit rows, newest first: happened_at, user, role, action, target."""
-        with self.cursor() as cur:
-            return cur.execute(
+        with self._db.read() as db:
+            return db.frame(
                 "SELECT happened_at, user_id, user_name, role, action, target, detail FROM audit_log "
                 "ORDER BY happened_at DESC LIMIT ?",
                 [limit],
-            ).df()
+            )
 
 
 # What `Store.quota_plans` lists of each plan's summary, in order.
@@ -715,16 +644,6 @@ def _bands_broken(summary_json: str) -> int | None:
     except (ValueError, AttributeError):
         return None
     return len(violations) if isinstance(violations, list) else None
-
-
-def _insert_rows(
-    cur: duckdb.DuckDBPyConnection, table: str, key_column: str, key: str, rows: pd.DataFrame
-) -> None:
-    """Insert a frame's rows into `table`, each under `key_column` = `key` (table names are ours)."""
-    cols = ", ".join(rows.columns)
-    cur.register("incoming", rows)
-    cur.execute(f"INSERT INTO {table} ({key_column}, {cols}) SELECT ?, {cols} FROM incoming", [key])
-    cur.unregister("incoming")
 
 
 def open_store(path: str | Path | None = None, seed_dir: Path | str | None = SAMPLE_DIR) -> Store:

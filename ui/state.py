@@ -19,7 +19,15 @@ if TYPE_CHECKING:
 from engine.forecast import MODEL_VERSION
 from engine.jobs import JobRegistry
 from engine.schema import TODAY_ALIGNMENT
-from engine.store import ENV_VAR, Dataset, Store, StoreInUse, default_path, open_store
+from engine.store import (
+    ENV_VAR,
+    Dataset,
+    Store,
+    StoreInUse,
+    StoreUnreachable,
+    default_path,
+    open_store,
+)
 
 
 @st.cache_resource(show_spinner="Opening the Realign store…")
@@ -38,6 +46,22 @@ def get_store() -> Store:
     except StoreInUse as in_use:
         st.error(store_in_use_message(in_use), icon=":material/lock:")
         st.stop()
+    except StoreUnreachable as unreachable:
+        st.error(store_unreachable_message(unreachable), icon=":material/cloud_off:")
+        st.stop()
+
+
+def store_unreachable_message(unreachable: StoreUnreachable) -> str:
+    """Return what a page says when the PostgreSQL store cannot be reached: where, why, what to do."""
+    return (
+        f"**The Realign store cannot be reached.** This server is set to use the PostgreSQL "
+        f"database `{unreachable.location}` ({ENV_VAR}), which answered: "
+        f"*{unreachable.reason}*\n\n"
+        "- Check that the database server is running and that this machine may connect to "
+        "it (host, port, user and password in the URL).\n"
+        "- Reload this page once it is back: nothing was changed meanwhile.\n"
+        "- See *Several servers* in the README for how a shared store is set up."
+    )
 
 
 def store_in_use_message(in_use: StoreInUse) -> str:

@@ -29,8 +29,8 @@ from engine.store import Dataset, Store, conform
 # -- whole imports -----------------------------------------------------------
 
 
-def test_valid_import_round_trips(tmp_path):
-    store = Store(tmp_path / "t.duckdb")
+def test_valid_import_round_trips(location):
+    store = Store(location())
     tiny = make_dataset()
     report = validate_import(
         accounts=accounts_upload(accounts_frame()),
@@ -46,7 +46,7 @@ def test_valid_import_round_trips(tmp_path):
     for table, df in tiny.frames().items():
         pd.testing.assert_frame_equal(back.frames()[table], conform(table, df), check_dtype=False)
     # The same rows give the same version as the trusted writer.
-    assert version == Store(tmp_path / "u.duckdb").replace_dataset(tiny, source="x")
+    assert version == Store(location("u")).replace_dataset(tiny, source="x")
 
 
 def test_partial_import_keeps_other_tables(store):

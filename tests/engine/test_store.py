@@ -50,8 +50,8 @@ def test_first_start_creates_the_file_and_loads_the_seed(tmp_path):
     reopened.close()
 
 
-def test_round_trip_keeps_values_and_types(tmp_path):
-    store = Store(tmp_path / "t.duckdb")
+def test_round_trip_keeps_values_and_types(location):
+    store = Store(location())
     dataset = make_dataset()
     store.replace_dataset(dataset, source="test")
     got = store.dataset()
@@ -75,8 +75,8 @@ def test_data_version_follows_content_not_row_order():
     assert data_version(Dataset(changed, dataset.reps, dataset.history)) != data_version(dataset)
 
 
-def test_failed_write_leaves_previous_data_untouched(tmp_path):
-    store = Store(tmp_path / "t.duckdb")
+def test_failed_write_leaves_previous_data_untouched(location):
+    store = Store(location())
     store.replace_dataset(make_dataset(), source="first")
     before = store.info()
     bad = make_dataset()
@@ -87,8 +87,8 @@ def test_failed_write_leaves_previous_data_untouched(tmp_path):
     assert store.counts() == {"reps": 2, "accounts": 4, "account_history": 6}
 
 
-def test_many_threads_read_and_write_safely(tmp_path):
-    store = Store(tmp_path / "t.duckdb")
+def test_many_threads_read_and_write_safely(location):
+    store = Store(location())
     first = make_dataset()
     second_accounts = first.accounts.copy()
     second_accounts["tav"] = second_accounts["tav"] * 2
@@ -143,8 +143,8 @@ def make_record(scenario_id: str = "sc1", name: str = "Hire in Texas") -> Scenar
     )
 
 
-def test_scenario_round_trip_list_and_delete(tmp_path):
-    store = Store(tmp_path / "t.duckdb")
+def test_scenario_round_trip_list_and_delete(location):
+    store = Store(location())
     assert store.scenario("sc1") is None
     record = make_record()
     store.save_scenario(record)
@@ -168,8 +168,8 @@ def test_scenario_round_trip_list_and_delete(tmp_path):
     assert store.scenarios()["scenario_id"].tolist() == ["sc2"]
 
 
-def test_saving_the_same_id_again_replaces_it_whole(tmp_path):
-    store = Store(tmp_path / "t.duckdb")
+def test_saving_the_same_id_again_replaces_it_whole(location):
+    store = Store(location())
     store.save_scenario(make_record())
     smaller = make_record(name="Renamed")
     smaller = ScenarioRecord(
@@ -180,8 +180,8 @@ def test_saving_the_same_id_again_replaces_it_whole(tmp_path):
     assert got.name == "Renamed" and len(got.assignments) == 1 and got.metrics == {}
 
 
-def test_a_failed_scenario_save_leaves_nothing_behind(tmp_path):
-    store = Store(tmp_path / "t.duckdb")
+def test_a_failed_scenario_save_leaves_nothing_behind(location):
+    store = Store(location())
     store.save_scenario(make_record())
     bad = make_record()
     duplicated = pd.concat([bad.assignments, bad.assignments.iloc[:1]])  # breaks the key
@@ -192,10 +192,10 @@ def test_a_failed_scenario_save_leaves_nothing_behind(tmp_path):
     assert got.name == "Hire in Texas" and len(got.assignments) == 2
 
 
-def test_a_write_prepared_against_old_data_is_refused(tmp_path):
+def test_a_write_prepared_against_old_data_is_refused(location):
     from engine.store import StaleDataError
 
-    store = Store(tmp_path / "t.duckdb")
+    store = Store(location())
     first = store.replace_dataset(make_dataset(), source="first")
     changed = make_dataset()
     changed.accounts.loc[0, "tav"] = 999.0
@@ -205,12 +205,12 @@ def test_a_write_prepared_against_old_data_is_refused(tmp_path):
     assert store.info().data_version == second
 
 
-def test_account_states_are_the_accounts_states_once_each_in_upper_case(tmp_path):
+def test_account_states_are_the_accounts_states_once_each_in_upper_case(location):
     dataset = make_dataset()
     accounts = dataset.accounts.copy()
     accounts.loc[0, "state"] = " ks"
     accounts.loc[1, "state"] = None
-    store = Store(tmp_path / "s.duckdb")
+    store = Store(location("s"))
     store.replace_dataset(type(dataset)(accounts, dataset.reps, dataset.history), source="t")
     assert store.account_states() == ["KS", "MO"]
     store.close()
@@ -230,8 +230,8 @@ def test_a_store_another_process_holds_is_refused_with_its_pid(tmp_path):
     Store(path).close()  # once the other process lets go, the store opens
 
 
-def test_the_audit_log_keeps_every_change_newest_first(tmp_path):
-    store = Store(tmp_path / "realign.duckdb")
+def test_the_audit_log_keeps_every_change_newest_first(location):
+    store = Store(location("realign"))
     store.record_audit("ada", "Ada", "admin", "imported data", "v1", "accounts.csv")
     store.record_audit("paul", "Paul", "planner", "saved scenario", "0123456789", "Even split")
     log = store.audit_log()
@@ -241,4 +241,4 @@ def test_the_audit_log_keeps_every_change_newest_first(tmp_path):
     ]
     assert len(store.audit_log(limit=1)) == 1
     store.close()
-    assert len(Store(tmp_path / "realign.duckdb").audit_log()) == 2  # kept in the file
+    assert len(Store(location("realign")).audit_log()) == 2  # kept in the file

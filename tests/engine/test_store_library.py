@@ -7,6 +7,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 import pytest
+from store_backends import rows, write
 
 from engine import schema
 from engine.store import ScenarioRecord, Store
@@ -36,8 +37,8 @@ def record(
 
 
 @pytest.fixture
-def store(tmp_path):
-    store = Store(tmp_path / "t.duckdb")
+def store(location):
+    store = Store(location())
     store.save_scenario(record("sc1", "Hire in Texas", datetime(2026, 11, 27, 9, 0)))
     store.save_scenario(record("sc2", "Dana leaves", datetime(2026, 11, 27, 10, 0)))
     yield store
@@ -133,10 +134,10 @@ def test_marking_an_unknown_id_keeps_the_current_plan(store):
 
 def test_the_table_itself_holds_at_most_one_plan(store):
     store.set_plan_of_record("sc1")
-    with store.cursor() as cur, pytest.raises(duckdb.Error):
-        cur.execute("INSERT INTO plan_of_record VALUES (1, 'sc2', now())")
-    with store.cursor() as cur, pytest.raises(duckdb.Error):
-        cur.execute("INSERT INTO plan_of_record VALUES (2, 'sc2', now())")
+    with pytest.raises(Exception, match=r"(?i)constraint|duplicate|unique"):
+        write(store, "INSERT INTO plan_of_record VALUES (1, 'sc2', now())")
+    with pytest.raises(Exception, match=r"(?i)constraint|check"):
+        write(store, "INSERT INTO plan_of_record VALUES (2, 'sc2', now())")
     assert store.plan_of_record() == "sc1"
 
 
@@ -158,8 +159,7 @@ def test_deleting_a_scenario_removes_its_note_and_plan_mark(store):
     assert store.delete_scenario("sc1") is True
     assert store.plan_of_record() is None
     assert labels(store) == {"sc2": ("Dana leaves", "Keep", False)}
-    with store.cursor() as cur:
-        assert cur.execute("SELECT count(*) FROM scenario_notes").fetchone()[0] == 1
+    assert rows(store, "SELECT count(*) FROM scenario_notes") == [(1,)]
     # The same id saved again starts clean: nothing of the deleted run's labels survives.
     store.save_scenario(record("sc1"))
     assert labels(store)["sc1"] == ("Hire in Texas", None, False)
@@ -174,8 +174,8 @@ def test_deleting_another_scenario_keeps_the_plan_of_record(store):
 # -- summaries -------------------------------------------------------------------
 
 
-def test_summaries_carry_the_listing_columns_labels_kpis_and_band_status(tmp_path):
-    store = Store(tmp_path / "t.duckdb")
+def test_summaries_carry_the_listing_columns_labels_kpis_and_band_status(location):
+    store = Store(location())
     store.save_scenario(record("old", created=datetime(2026, 1, 1), metrics={"mean_km": 42.0}))
     store.save_scenario(
         record(
@@ -209,8 +209,8 @@ def test_summaries_carry_the_listing_columns_labels_kpis_and_band_status(tmp_pat
     assert list(store.scenario_summaries().columns[-2:]) == ["mean_km", "potential_cv"]
 
 
-def test_summaries_of_an_empty_library_have_the_columns_and_no_rows(tmp_path):
-    store = Store(tmp_path / "t.duckdb")
+def test_summaries_of_an_empty_library_have_the_columns_and_no_rows(location):
+    store = Store(location())
     got = store.scenario_summaries(["mean_km"])
     assert got.empty
     assert {"scenario_id", "name", "note", "plan_of_record", "bands_broken", "mean_km"} <= set(
@@ -218,8 +218,8 @@ def test_summaries_of_an_empty_library_have_the_columns_and_no_rows(tmp_path):
     )
 
 
-def test_a_run_without_recorded_violations_has_an_unknown_band_status(tmp_path):
-    store = Store(tmp_path / "t.duckdb")
+def test_a_run_without_recorded_violations_has_an_unknown_band_status(location):
+    store = Store(location())
     bare = record("sc1")
     store.save_scenario(ScenarioRecord(**{**bare.__dict__, "summary": {"kind": "import"}}))
     assert pd.isna(store.scenario_summaries()["bands_broken"].iloc[0])

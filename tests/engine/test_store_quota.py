@@ -8,6 +8,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 import pytest
+from store_backends import rows
 from test_store_library import FIRST_SCENARIO_DDL
 from test_store_library import record as scenario_record
 
@@ -76,8 +77,8 @@ def plan(
 
 
 @pytest.fixture
-def store(tmp_path):
-    store = Store(tmp_path / "t.duckdb")
+def store(location):
+    store = Store(location())
     store.save_scenario(scenario_record("sc00000001", "Hire in Texas"))
     store.save_scenario(scenario_record("sc00000002", "Dana leaves"))
     yield store
@@ -175,8 +176,7 @@ def test_delete_removes_one_plan_and_its_rows(store):
     assert store.delete_quota_plan("qp00000001") is False
     assert store.quota_plan("qp00000001") is None
     assert store.quota_plans()["plan_id"].tolist() == ["qp00000002"]
-    with store.cursor() as cur:
-        left = cur.execute("SELECT DISTINCT plan_id FROM scenario_quotas").fetchall()
+    left = rows(store, "SELECT DISTINCT plan_id FROM scenario_quotas")
     assert left == [("qp00000002",)]
 
 
@@ -188,9 +188,8 @@ def test_deleting_a_scenario_deletes_its_quota_plans_and_nothing_else(store):
     store.set_plan_of_record("sc00000001")
     assert store.delete_scenario("sc00000001") is True
     assert sorted(store.quota_plans()["plan_id"]) == ["qp00000003", "qp00000004"]
-    with store.cursor() as cur:
-        rows = cur.execute("SELECT DISTINCT plan_id FROM scenario_quotas ORDER BY 1").fetchall()
-    assert rows == [("qp00000003",), ("qp00000004",)]
+    left = rows(store, "SELECT DISTINCT plan_id FROM scenario_quotas ORDER BY 1")
+    assert left == [("qp00000003",), ("qp00000004",)]
     # The rest of a scenario delete is as before: the run, its mark, the other scenario stay.
     assert store.scenario("sc00000001") is None and store.plan_of_record() is None
     assert store.scenarios()["scenario_id"].tolist() == ["sc00000002"]

@@ -327,7 +327,8 @@ def tradeoff_curve(
 
     One rebalance per position, everything else as in `spec`: the points of
     the Pareto front a leader picks from. `progress(done, total)` is called
-    after each run.
+    after each run. Each point's `status` says whether its solve finished its
+    work ("incomplete" when the safety net stopped it).
     """
     rows = []
     today = today_alignment(dataset, "", potential)
@@ -347,6 +348,8 @@ def tradeoff_curve(
                 "moved_accounts": after.moved_accounts,
                 "potential_cv": after.potential_cv,
                 "bands_met": result.bands_met,
+                # "incomplete" when the safety-net clock cut the point short.
+                "status": result.status if roster.complete else "incomplete",
             }
         )
         if progress is not None:

@@ -17,7 +17,6 @@ from engine.routes.settings import next_week
 from engine.scenario import (
     ScenarioRun,
     ScenarioSpec,
-    tradeoff_curve,
 )
 from engine.store import Dataset
 from ui import actions, charts, confirm, links, maps, route_view, tables
@@ -26,7 +25,7 @@ from ui import scenario_view as text
 from ui.auth import why_not
 from ui.moves_panel import moves_table
 from ui.scenario_form import spec_form
-from ui.scenario_run import run_scenario
+from ui.scenario_run import run_scenario, run_tradeoff
 from ui.state import (
     ensure_app_shell,
     get_store,
@@ -215,20 +214,7 @@ def _tradeoff_section(dataset: Dataset, version: str, spec: ScenarioSpec) -> Non
     )
     if not st.toggle("Show the trade-off curve (five runs)", key="rb_tradeoff"):
         return
-    # Kept per session: five solves are worth not repeating on every rerun.
-    key = ("rb_tradeoff_points", version, spec.to_json())
-    points = st.session_state.get("rb_tradeoff_cache", {}).get(key)
-    if points is None:
-        bar = st.progress(0.0, text="Running the trade-off…")
-
-        def progress(done: int, total: int) -> None:
-            bar.progress(done / total, text=f"Run {done} of {total} done")
-
-        points = tradeoff_curve(
-            dataset, potential_or_none(dataset, version), spec, text.POSITIONS, progress
-        )
-        bar.empty()
-        st.session_state["rb_tradeoff_cache"] = {key: points}
+    points = run_tradeoff(dataset, version, spec, text.POSITIONS)
     st.altair_chart(charts.tradeoff_chart(points, spec.keep_vs_compact), width="stretch")
 
 

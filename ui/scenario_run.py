@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pandas as pd
@@ -9,12 +10,12 @@ import streamlit as st
 
 from engine.jobs import JobState, safety_net_seconds
 from engine.metrics import MetricSettings
-from engine.scenario import ScenarioRun, ScenarioSpec, run_rebalance, scenario_id
+from engine.scenario import ScenarioRun, ScenarioSpec, run_rebalance, scenario_id, tradeoff_curve
 from engine.store import Dataset
 from engine.summary import INCOMPLETE_STATUSES
 from ui import actions
 from ui import format as fmt
-from ui.state import forget_alignments, get_store, solve_jobs
+from ui.state import forget_alignments, get_store, potential_or_none, solve_jobs
 
 
 def describe(state: JobState) -> str:
@@ -107,3 +108,53 @@ def run_scenario(
             expanded=False,
         )
     return sid
+
+
+@st.cache_resource(show_spinner=False)
+def _tradeoffs() -> tuple[dict, threading.Lock]:
+    # Finished curves, shared by every session of this server: five solves, and the
+    # same spec on the same data always draws the same curve.
+    return {}, threading.Lock()
+
+
+def run_tradeoff(
+    dataset: Dataset, version: str, spec: ScenarioSpec, positions: tuple[float, ...]
+) -> pd.DataFrame:
+    """Return the spec's trade-off curve: kept, shared with whoever asks it too, or run now.
+
+    The five solves take one solver slot, queued like any solve, with their
+    progress shown to every session waiting on them. A curve with a point the
+    safety net cut short is shown with a warning and never kept.
+    """
+    cache, lock = _tradeoffs()
+    store = get_store()
+    key = (getattr(store, "path", id(store)), version, spec.to_json(), tuple(positions))
+    with lock:
+        if key in cache:
+            return cache[key]
+    bar = st.progress(0.0, text="Running the trade-off…")
+
+    def work(report) -> pd.DataFrame:
+        def progress(done: int, total: int) -> None:
+            report(done / total, f"Run {done} of {total} done")
+            bar.progress(done / total, text=f"Run {done} of {total} done")
+
+        points = tradeoff_curve(
+            dataset, potential_or_none(dataset, version), spec, positions, progress
+        )
+        if not points["status"].isin(INCOMPLETE_STATUSES).any():
+            with lock:
+                cache[key] = points
+        return points
+
+    points = solve_jobs().run(
+        ("tradeoff", *key), work, lambda state: bar.progress(state.done, text=describe(state))
+    )
+    bar.empty()
+    if points["status"].isin(INCOMPLETE_STATUSES).any():
+        st.warning(
+            f"The safety net ({safety_net_seconds():.0f} s) stopped some of these runs before "
+            "their work was done, so this curve depends on how busy the server was: it is not "
+            "kept, and is drawn again next time."
+        )
+    return points

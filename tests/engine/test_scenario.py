@@ -111,3 +111,23 @@ def test_counting_travel_adds_driving_to_workload_and_changes_the_id():
         dataset.accounts["visits_per_year"] * dataset.accounts["minutes_per_visit"]
     ).sum()
     assert work.sum() > visits_only / 60
+
+
+def test_the_trade_off_curve_has_one_finished_point_per_position_and_trades_moves_for_km():
+    from tiny_data import make_dataset
+
+    from engine.scenario import tradeoff_curve
+
+    dataset = make_dataset()
+    seen = []
+    spec = ScenarioSpec(potential_band=0.9, workload_band=0.9)
+    points = tradeoff_curve(
+        dataset, None, spec, (0.0, 0.5, 1.0), lambda done, total: seen.append((done, total))
+    )
+    assert points["keep_vs_compact"].tolist() == [0.0, 0.5, 1.0]
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+    assert set(points["status"]) <= {"optimal", "feasible"}
+    # All keep moves nothing on bands this loose; all compact drives no farther than keep.
+    assert points["moved_accounts"].iloc[0] == 0
+    assert points["potential_weighted_km"].iloc[-1] <= points["potential_weighted_km"].iloc[0]
+    assert points["moved_accounts"].is_monotonic_increasing

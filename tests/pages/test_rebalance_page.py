@@ -194,3 +194,55 @@ def test_a_run_saved_at_an_old_time_limit_is_solved_again_and_replaced(tiny_stor
     assert any("earlier version" in i.value for i in again.info)
     assert again.query_params["scenario"] == sid
     assert store.scenario(sid).status == full.status != "time_limit"
+
+
+def _count_curves(monkeypatch) -> list[int]:
+    """Count the trade-off curves the page actually solves (not the ones it finds kept)."""
+    import ui.scenario_run
+
+    solved = [0]
+    real = ui.scenario_run.tradeoff_curve
+
+    def counting(*args, **kwargs):
+        solved[0] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ui.scenario_run, "tradeoff_curve", counting)
+    return solved
+
+
+def test_the_trade_off_curve_is_solved_once_and_shared_with_the_next_session(
+    tiny_store_path, monkeypatch
+):
+    solved = _count_curves(monkeypatch)
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    at.button(key="FormSubmitter:rebalance_spec-Run scenario").click().run()
+    sid = at.query_params["scenario"]
+    charts_before = len(at.get("vega_lite_chart"))
+    at.toggle(key="rb_tradeoff").set_value(True).run()
+    assert not at.exception, at.exception
+    assert solved[0] == 1
+    assert not any("safety net" in w.value for w in at.warning)
+    assert len(at.get("vega_lite_chart")) == charts_before + 1, "no trade-off chart drawn"
+    # Another person opening the same scenario sees the same curve without five more solves.
+    other = AppTest.from_file(PAGE, default_timeout=120)
+    other.query_params["scenario"] = sid
+    other.run()
+    other.toggle(key="rb_tradeoff").set_value(True).run()
+    assert not other.exception, other.exception
+    assert solved[0] == 1
+    assert len(other.get("vega_lite_chart")) == charts_before + 1
+
+
+def test_a_trade_off_curve_the_safety_net_cuts_short_is_shown_with_a_warning_not_kept(
+    tiny_store_path, monkeypatch
+):
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    at.button(key="FormSubmitter:rebalance_spec-Run scenario").click().run()
+    solved = _count_curves(monkeypatch)
+    monkeypatch.setenv("REALIGN_SAFETY_NET_S", "0.000001")
+    at.toggle(key="rb_tradeoff").set_value(True).run()
+    assert not at.exception, at.exception
+    assert any("safety net" in w.value and "not kept" in w.value for w in at.warning)
+    at.run()  # drawn again on the next run, as it was not kept
+    assert solved[0] == 2

@@ -9,8 +9,9 @@ With it on, each person has one role:
   renames and annotates scenarios;
 - **admin**: a planner who also imports data, deletes scenarios and quota plans
   and marks the plan of record;
-- **rep**: a viewer (the config's `rep_sees_own` is for limiting a rep to their
-  own territory and quota).
+- **rep**: a viewer; with `rep_sees_own = true` in `[auth]`, a rep sees only
+  their own territory and quota (the *My territory* page), nothing of the
+  other reps'. Each rep user names their rep (`rep_id`).
 
 People sign in through the company's identity provider (Streamlit's OIDC
 `st.login`, `mode = "oidc"`, roles given by e-mail address) or with a password
@@ -111,6 +112,7 @@ class AuthConfig:
     oidc_roles: dict[str, Role] = field(default_factory=dict)  # lower-case e-mail → role
     oidc_default: Role = Role.VIEWER
     oidc_provider: str | None = None  # the provider's name in secrets.toml, if several
+    oidc_rep_ids: dict[str, str] = field(default_factory=dict)  # lower-case e-mail → rep id
     rep_sees_own: bool = False
     path: str = ""
 
@@ -124,8 +126,19 @@ class AuthConfig:
 
     def oidc_user(self, email: str, name: str | None) -> User:
         """Return the person an identity provider signed in, with the role the file gives them."""
-        role = self.oidc_roles.get(email.strip().lower(), self.oidc_default)
-        return User(email, name or email, role)
+        key = email.strip().lower()
+        role = self.oidc_roles.get(key, self.oidc_default)
+        return User(email, name or email, role, self.oidc_rep_ids.get(key))
+
+    def own_rep(self, user: User | None) -> str | None:
+        """Return the rep id whose territory alone this person may see, or None for all of them.
+
+        Only a rep, and only with `rep_sees_own` on. A rep in that mode whom
+        the file gives no rep id sees nobody's territory: "" (never everyone's).
+        """
+        if user is None or not self.rep_sees_own or user.role != Role.REP:
+            return None
+        return user.rep_id or ""
 
 
 _DUMMY_HASH = bcrypt.hashpw(b"not a password", bcrypt.gensalt(rounds=4))
@@ -166,6 +179,7 @@ def load_config(path: Path | None = None) -> AuthConfig | None:
     mode = str(auth.get("mode", "users")).lower()
     if mode not in ("users", "oidc"):
         raise ValueError(f"{path}: [auth] mode must be 'users' or 'oidc', not {mode!r}")
+    rep_sees_own = bool(auth.get("rep_sees_own", False))
     accounts = {}
     for name, entry in raw.get("users", {}).items():
         where = f"{path}, [users.{name}]"
@@ -176,6 +190,8 @@ def load_config(path: Path | None = None) -> AuthConfig | None:
             name.lower(), entry.get("name", name), _role(entry.get("role"), where),
             entry.get("rep_id"),
         )  # fmt: skip
+        if rep_sees_own and user.role == Role.REP and not user.rep_id:
+            raise ValueError(f"{where}: a rep needs a rep_id when rep_sees_own is on")
         accounts[name.lower()] = LocalAccount(user, hashed.encode())
     if mode == "users" and not accounts:
         raise ValueError(f"{path}: mode 'users' needs at least one [users.<name>] entry")
@@ -190,7 +206,8 @@ def load_config(path: Path | None = None) -> AuthConfig | None:
         oidc_roles=roles,
         oidc_default=_role(oidc.get("default_role", "viewer"), f"{path}, [oidc]"),
         oidc_provider=oidc.get("provider"),
-        rep_sees_own=bool(auth.get("rep_sees_own", False)),
+        oidc_rep_ids={email.lower(): str(rep) for email, rep in oidc.get("rep_ids", {}).items()},
+        rep_sees_own=rep_sees_own,
         path=str(path),
     )
 

@@ -574,6 +574,25 @@ class Store:
                 )
         return rows
 
+    def rep_quotas(self, rep_id: str) -> pd.DataFrame:
+        """Return one rep's row of every saved quota plan that has them, newest plan first.
+
+        Columns: plan_id, plan (its name), alignment_id, created_at, quota,
+        potential, expected_attainment, p_hit: what a rep who may see only their
+        own numbers is shown, and nothing of the other reps'.
+        """
+        with self._db.read() as db:
+            rows = db.frame(
+                "SELECT p.plan_id, p.name AS plan, p.alignment_id, p.created_at, q.quota, "
+                "q.potential, q.expected_attainment, q.p_hit "
+                "FROM quota_plans p JOIN scenario_quotas q USING (plan_id) "
+                "WHERE q.rep_id = ? ORDER BY p.created_at DESC, p.plan_id",
+                [rep_id],
+            )
+        for col in ("quota", "potential", "expected_attainment", "p_hit"):
+            rows[col] = pd.to_numeric(rows[col]).astype("float64")
+        return rows
+
     def delete_quota_plan(self, plan_id: str) -> bool:
         """Delete a saved quota plan and its rows; return whether it existed."""
         with self._db.write() as db:

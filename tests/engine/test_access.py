@@ -98,3 +98,35 @@ def test_a_refusal_says_who_tried_and_which_role_may():
         refused
     )
     assert "only planners may" in str(NotAllowed(User("v", "V", Role.REP), Action.SAVE_SCENARIO))
+
+
+def test_a_rep_in_own_territory_mode_is_scoped_to_their_rep_and_nobody_else_is(tmp_path):
+    text = users_config(tmp_path, rita="r", vera="v").read_text(encoding="utf-8")
+    config = load_config(
+        write_config(tmp_path, text.replace("[auth]\n", "[auth]\nrep_sees_own = true\n"))
+    )
+    rita, vera = config.check_password("rita", "r"), config.check_password("vera", "v")
+    assert config.own_rep(rita) == "R1"
+    assert config.own_rep(vera) is None and config.own_rep(LOCAL_USER) is None
+    # Without the mode a rep sees what a viewer sees.
+    assert load_config(users_config(tmp_path, rita="r")).own_rep(rita) is None
+    # Through the identity provider, the rep id comes from [oidc.rep_ids].
+    oidc = load_config(
+        write_config(
+            tmp_path,
+            '[auth]\nmode = "oidc"\nrep_sees_own = true\n[oidc.roles]\n"rita@x.com" = "rep"\n'
+            '[oidc.rep_ids]\n"Rita@X.com" = "R7"\n',
+        )
+    )
+    assert oidc.own_rep(oidc.oidc_user("rita@x.com", "Rita")) == "R7"
+    assert oidc.own_rep(oidc.oidc_user("noid@x.com", None)) is None  # a viewer by default
+
+
+def test_a_rep_without_a_rep_id_in_own_territory_mode_stops_the_config(tmp_path):
+    path = write_config(
+        tmp_path,
+        '[auth]\nmode = "users"\nrep_sees_own = true\n[users.rita]\nrole = "rep"\n'
+        f'password_hash = "{hash_password("r", rounds=4)}"\n',
+    )
+    with pytest.raises(ValueError, match=r"\[users\.rita\].*needs a rep_id"):
+        load_config(path)

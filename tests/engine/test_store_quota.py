@@ -218,3 +218,16 @@ def test_a_store_made_before_quota_plans_opens_and_gains_the_tables(tmp_path):
     again = Store(path)  # opening a migrated store again keeps what it holds
     assert again.quota_plans()["plan_id"].tolist() == ["qp00000001"]
     again.close()
+
+
+def test_a_reps_quotas_are_their_row_of_each_plan_newest_first_and_nobody_elses(store):
+    store.save_quota_plan(plan("qp00000001", name="Old", quotas=[100.0, 120.0, 80.0]))
+    store.save_quota_plan(
+        plan("qp00000002", name="New", created=datetime(2026, 12, 1, 9, 0), quotas=[90.0, 130.0])
+    )
+    mine = store.rep_quotas("R2")
+    assert mine["plan"].tolist() == ["New", "Old"]
+    assert mine["quota"].tolist() == [130.0, 120.0]
+    assert "rep_id" not in mine and "name" not in mine  # no one else's row to tell apart
+    assert store.rep_quotas("R3")["plan"].tolist() == ["Old"]  # not in the newer plan
+    assert store.rep_quotas("R9").empty

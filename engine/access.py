@@ -9,9 +9,9 @@ With it on, each person has one role:
   renames and annotates scenarios;
 - **admin**: a planner who also imports data, deletes scenarios and quota plans
   and marks the plan of record;
-- **rep**: a viewer; with `rep_sees_own = true` in `[auth]`, a rep sees only
-  their own territory and quota (the *My territory* page), nothing of the
-  other reps'. Each rep user names their rep (`rep_id`).
+- **rep**: a viewer who is one of the reps (`rep_id`). With `rep_sees_own =
+  true` in `[auth]`, `AuthConfig.own_rep` names the one rep whose territory and
+  quota such a person may see; every rep user must then name their rep.
 
 People sign in through the company's identity provider (Streamlit's OIDC
 `st.login`, `mode = "oidc"`, roles given by e-mail address) or with a password
